@@ -1,0 +1,1 @@
+//! A stateful local simulator of the Rebyte tasks API.
