@@ -1,7 +1,21 @@
-fn main() {
-    for t in rebyte_types::schema::documented_types() {
-        if ["Task","CreateTaskRequest","TaskEvent","ToolUsePayload","TaskStatus","DoneEvent"].contains(&t.name) {
-            println!("{} {}", t.name, serde_json::to_string(&(t.schema)()).unwrap());
+//! Contributor tasks for this workspace, run as `cargo xtask <task>`.
+
+mod check_api;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: cargo xtask <task>
+
+tasks:
+  check-api   compare docs/api.md with the endpoint catalog and types of rebyte-types";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.split_first() {
+        Some((task, rest)) if task == "check-api" => check_api::run(rest),
+        _ => {
+            eprintln!("{USAGE}");
+            ExitCode::from(2)
         }
     }
 }
