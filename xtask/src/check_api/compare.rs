@@ -207,6 +207,15 @@ fn check_sections(doc: &Doc, model: &Model, out: &mut Findings) {
             .collect();
         check_section_tables(ty, section.line, &tables, out);
     }
+    // A field or value table outside a type section would otherwise be silently skipped.
+    for table in doc.tables.iter().filter(|t| t.section.is_none()) {
+        if matches!(table.kind(), "field" | "value") {
+            out.add(
+                table.line,
+                format!("a `{}` table outside a type section", table.kind()),
+            );
+        }
+    }
     for ty in &model.types {
         if !seen.contains(ty.name.as_str()) {
             out.add(
