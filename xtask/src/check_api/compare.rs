@@ -265,7 +265,8 @@ fn check_section_tables(ty: &Type, heading: usize, tables: &[&Table], out: &mut 
 }
 
 fn check_fields(ty: &Type, fields: &[Field], table: &Table, out: &mut Findings) {
-    let mut matched = match_rows(table, fields, "field", out);
+    let what = format!("`{}`: field", ty.name);
+    let mut matched = match_rows(table, fields, &what, out);
     // One unknown row and one missing field in a table is most likely a renamed field.
     if let ([row], [field]) = (matched.extra.as_slice(), matched.missing.as_slice()) {
         let (got, want) = (row.key(), &field.name);
@@ -279,7 +280,6 @@ fn check_fields(ty: &Type, fields: &[Field], table: &Table, out: &mut Findings) 
         matched.extra.clear();
         matched.missing.clear();
     }
-    let what = format!("`{}`: field", ty.name);
     report_unmatched(&matched, table, &what, out);
     let subject = |row: &Row| format!("`{}.{}`", ty.name, row.key());
     compare_column(

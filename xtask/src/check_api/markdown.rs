@@ -95,7 +95,9 @@ impl Lines {
 }
 
 /// What the parser is inside of, for the events that carry text.
+#[derive(Default)]
 enum Open {
+    #[default]
     Nothing,
     Heading {
         line: usize,
@@ -140,62 +142,47 @@ fn example_type(info: &str) -> Option<String> {
 /// Parses the docs. Markdown has no syntax errors, so this cannot fail.
 pub fn parse(text: &str) -> Doc {
     let lines = Lines::new(text);
-    let mut doc = Doc::default();
-    let mut current_section = None;
-    let mut open = Open::Nothing;
-    let mut row: Option<Row> = None;
+    let mut builder = Builder::default();
     for (event, range) in Parser::new_ext(text, Options::ENABLE_TABLES).into_offset_iter() {
-        let line = lines.at(range.start);
+        builder.event(event, lines.at(range.start));
+    }
+    builder.doc
+}
+
+/// Collects the [`Doc`] from the parser's events, one at a time.
+#[derive(Default)]
+struct Builder {
+    doc: Doc,
+    /// The type section that tables belong to; any later heading closes it.
+    section: Option<usize>,
+    open: Open,
+    row: Option<Row>,
+}
+
+impl Builder {
+    fn event(&mut self, event: Event<'_>, line: usize) {
         match event {
             Event::Start(Tag::Heading { .. }) => {
-                open = Open::Heading {
+                self.open = Open::Heading {
                     line,
                     parts: Vec::new(),
                 }
             }
-            Event::End(TagEnd::Heading(_)) => {
-                current_section = None;
-                if let Open::Heading { line, parts } = std::mem::replace(&mut open, Open::Nothing)
-                    && let Some(name) = single_code_span(&parts)
-                {
-                    doc.sections.push(Section { name, line });
-                    current_section = Some(doc.sections.len() - 1);
-                }
-            }
-            Event::Start(Tag::Table(_)) => doc.tables.push(Table {
-                line,
-                section: current_section,
-                columns: Vec::new(),
-                rows: Vec::new(),
-            }),
+            Event::End(TagEnd::Heading(_)) => self.end_heading(),
+            Event::Start(Tag::Table(_)) => self.start_table(line),
             Event::Start(Tag::TableHead | Tag::TableRow) => {
-                row = Some(Row {
+                self.row = Some(Row {
                     line,
                     cells: Vec::new(),
                 })
             }
-            Event::End(TagEnd::TableHead) => {
-                if let (Some(head), Some(table)) = (row.take(), doc.tables.last_mut()) {
-                    table.line = head.line;
-                    table.columns = head.cells;
-                }
-            }
-            Event::End(TagEnd::TableRow) => {
-                if let (Some(body), Some(table)) = (row.take(), doc.tables.last_mut()) {
-                    table.rows.push(body);
-                }
-            }
-            Event::Start(Tag::TableCell) => open = Open::Cell(String::new()),
-            Event::End(TagEnd::TableCell) => {
-                if let (Open::Cell(text), Some(row)) =
-                    (std::mem::replace(&mut open, Open::Nothing), row.as_mut())
-                {
-                    row.cells.push(text.trim().to_owned());
-                }
-            }
+            Event::End(TagEnd::TableHead) => self.end_head(),
+            Event::End(TagEnd::TableRow) => self.end_row(),
+            Event::Start(Tag::TableCell) => self.open = Open::Cell(String::new()),
+            Event::End(TagEnd::TableCell) => self.end_cell(),
             Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) => {
                 if let Some(type_name) = example_type(&info) {
-                    open = Open::Example(Example {
+                    self.open = Open::Example(Example {
                         type_name,
                         line,
                         body: String::new(),
@@ -203,14 +190,57 @@ pub fn parse(text: &str) -> Doc {
                 }
             }
             Event::End(TagEnd::CodeBlock) => {
-                if let Open::Example(example) = std::mem::replace(&mut open, Open::Nothing) {
-                    doc.examples.push(example);
+                if let Open::Example(example) = self.take_open() {
+                    self.doc.examples.push(example);
                 }
             }
-            Event::Text(text) => open.push(false, &text),
-            Event::Code(text) => open.push(true, &text),
+            Event::Text(text) => self.open.push(false, &text),
+            Event::Code(text) => self.open.push(true, &text),
             _ => {}
         }
     }
-    doc
+
+    fn take_open(&mut self) -> Open {
+        std::mem::take(&mut self.open)
+    }
+
+    fn end_heading(&mut self) {
+        self.section = None;
+        if let Open::Heading { line, parts } = self.take_open()
+            && let Some(name) = single_code_span(&parts)
+        {
+            self.doc.sections.push(Section { name, line });
+            self.section = Some(self.doc.sections.len() - 1);
+        }
+    }
+
+    fn start_table(&mut self, line: usize) {
+        let section = self.section;
+        self.doc.tables.push(Table {
+            line,
+            section,
+            columns: Vec::new(),
+            rows: Vec::new(),
+        });
+    }
+
+    /// The header row gives the table its columns and the line missing rows are reported on.
+    fn end_head(&mut self) {
+        if let (Some(head), Some(table)) = (self.row.take(), self.doc.tables.last_mut()) {
+            table.line = head.line;
+            table.columns = head.cells;
+        }
+    }
+
+    fn end_row(&mut self) {
+        if let (Some(row), Some(table)) = (self.row.take(), self.doc.tables.last_mut()) {
+            table.rows.push(row);
+        }
+    }
+
+    fn end_cell(&mut self) {
+        if let (Open::Cell(text), Some(row)) = (std::mem::take(&mut self.open), self.row.as_mut()) {
+            row.cells.push(text.trim().to_owned());
+        }
+    }
 }

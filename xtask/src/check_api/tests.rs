@@ -558,6 +558,16 @@ mod doc_drift {
     }
 
     #[test]
+    fn duplicated_field_row() {
+        let doc = mutate(PROMPTS_ROW, &format!("{PROMPTS_ROW}\n{PROMPTS_ROW}"));
+        let second = line_of(&doc, "the agent's final answer; absent") - 1;
+        assert_doc_drift(
+            &doc,
+            &[finding(second, "`Task`: field `prompts` is listed twice")],
+        );
+    }
+
+    #[test]
     fn section_for_unknown_type() {
         let doc = mutate(
             "## Enums\n",
