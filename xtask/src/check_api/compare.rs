@@ -400,11 +400,45 @@ fn round_trip(ty: &Type, body: &str) -> Result<(), String> {
     let written: Value =
         serde_json::from_str(body).map_err(|e| format!("is not valid JSON: {e}"))?;
     let encoded = (ty.round_trip)(body).map_err(|e| format!("does not decode: {e}"))?;
-    if encoded == written {
-        Ok(())
-    } else {
-        Err(format!(
-            "does not re-encode to the same JSON; the model writes {encoded}"
-        ))
+    match difference("", &written, &encoded) {
+        None => Ok(()),
+        Some(difference) => Err(format!("does not re-encode to the same JSON: {difference}")),
+    }
+}
+
+/// The first place where `encoded` differs from `written`, as a JSON pointer and what
+/// happened there; a whole re-encoded document would be too long to read.
+pub(super) fn difference(path: &str, written: &Value, encoded: &Value) -> Option<String> {
+    let at = |path: &str| {
+        if path.is_empty() {
+            "/".to_owned()
+        } else {
+            path.to_owned()
+        }
+    };
+    match (written, encoded) {
+        (Value::Object(w), Value::Object(e)) => {
+            let dropped_or_changed = w.iter().find_map(|(key, value)| {
+                let inner = format!("{path}/{key}");
+                match e.get(key) {
+                    None => Some(format!("`{inner}` is dropped")),
+                    Some(other) => difference(&inner, value, other),
+                }
+            });
+            dropped_or_changed.or_else(|| {
+                let added = e.keys().find(|key| !w.contains_key(*key))?;
+                Some(format!("`{path}/{added}` is added"))
+            })
+        }
+        (Value::Array(w), Value::Array(e)) if w.len() == e.len() => w
+            .iter()
+            .zip(e)
+            .enumerate()
+            .find_map(|(i, (w, e))| difference(&format!("{path}/{i}"), w, e)),
+        _ if written == encoded => None,
+        _ => Some(format!(
+            "`{}` is written `{written}` but re-encoded as `{encoded}`",
+            at(path)
+        )),
     }
 }

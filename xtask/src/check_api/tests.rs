@@ -513,7 +513,7 @@ mod doc_drift {
             &format!("{fence}{example}"),
             &format!(r#"{fence}{{"tool_id": "call_1", "name": "bash", "input": null}}"#),
         );
-        let expected = r#"example of `ToolUsePayload` does not re-encode to the same JSON; the model writes {"id":"call_1","input":null,"name":"bash"}"#;
+        let expected = "example of `ToolUsePayload` does not re-encode to the same JSON: `/tool_id` is dropped";
         assert_doc_drift(
             &doc,
             &[finding(
@@ -581,6 +581,44 @@ mod doc_drift {
                 "section `Widget` is not a documented type of the model",
             )],
         );
+    }
+}
+
+mod json_difference {
+    use serde_json::json;
+
+    use super::super::compare::difference;
+
+    #[test]
+    fn names_the_first_place_that_differs() {
+        let written = json!({"a": 1, "b": [1, {"c": "x"}]});
+        assert_eq!(difference("", &written, &written), None);
+        let cases = [
+            (
+                json!({"a": 1, "b": [1, {"c": "y"}]}),
+                "`/b/1/c` is written `\"x\"` but re-encoded as `\"y\"`",
+            ),
+            (json!({"b": [1, {"c": "x"}]}), "`/a` is dropped"),
+            (
+                json!({"a": 1, "b": [1, {"c": "x"}], "d": null}),
+                "`/d` is added",
+            ),
+            (
+                json!({"a": 1, "b": [1]}),
+                "`/b` is written `[1,{\"c\":\"x\"}]` but re-encoded as `[1]`",
+            ),
+            (
+                json!("x"),
+                "`/` is written `{\"a\":1,\"b\":[1,{\"c\":\"x\"}]}` but re-encoded as `\"x\"`",
+            ),
+        ];
+        for (encoded, expected) in cases {
+            assert_eq!(
+                difference("", &written, &encoded).as_deref(),
+                Some(expected),
+                "{encoded}"
+            );
+        }
     }
 }
 
@@ -767,7 +805,7 @@ mod model_drift {
         ty.round_trip =
             |_| Ok(serde_json::json!({"prompt_id": "3f2504e0-4f89-41d3-9a0c-0305e82c3301"}));
         let line = line_exact(DOC, "```json FollowUpResponse");
-        let expected = r#"example of `FollowUpResponse` does not re-encode to the same JSON; the model writes {"prompt_id":"3f2504e0-4f89-41d3-9a0c-0305e82c3301"}"#;
+        let expected = "example of `FollowUpResponse` does not re-encode to the same JSON: `/promptId` is dropped";
         assert_findings(DOC, &model, &[finding(line, expected)]);
     }
 }
