@@ -249,8 +249,8 @@ async fn retry_safe_writes_are_retried_on_503() {
 
 /// A port nothing listens on: connecting is refused.
 fn refused_base_url() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let port = listener.local_addr().expect("a bound port").port();
     drop(listener);
     format!("http://127.0.0.1:{port}/v1")
 }
@@ -260,7 +260,7 @@ struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
 
 impl std::io::Write for Captured {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
+        self.0.lock().expect("not poisoned").extend_from_slice(buf);
         Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
