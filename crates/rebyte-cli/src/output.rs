@@ -273,7 +273,18 @@ pub fn prompt_status(status: &PromptStatus) -> String {
 
 /// Aligned `label  value` lines.
 pub fn facts(rows: &[(&str, String)]) -> String {
-    let width = rows.iter().map(|(l, _)| l.len()).max().unwrap_or(0);
+    facts_aligned(rows, 0)
+}
+
+/// Aligned `label  value` lines, the labels at least `min_width` wide (so that lines
+/// printed at different moments line up).
+pub fn facts_aligned(rows: &[(&str, String)], min_width: usize) -> String {
+    let width = rows
+        .iter()
+        .map(|(l, _)| l.len())
+        .max()
+        .unwrap_or(0)
+        .max(min_width);
     rows.iter()
         .map(|(label, value)| format!("{}  {value}", paint(BOLD, format!("{label:<width$}"))))
         .collect::<Vec<_>>()
@@ -443,7 +454,7 @@ fn compact(value: &serde_json::Value) -> String {
 }
 
 /// The end of a waited task: status, how long it took, title and result.
-pub fn outcome(task: &Task) -> String {
+pub fn outcome(task: &Task, min_width: usize) -> String {
     let mut state = status(&task.status);
     if let Some(done) = &task.completed_at {
         state.push_str(&format!(
@@ -451,7 +462,10 @@ pub fn outcome(task: &Task) -> String {
             duration(done.to_offset_date_time() - task.created_at.to_offset_date_time())
         ));
     }
-    let mut text = facts(&[("Status", state), ("Title", task.title.clone())]);
+    let mut text = facts_aligned(
+        &[("Status", state), ("Title", task.title.clone())],
+        min_width,
+    );
     if let Some(result) = &task.final_result {
         text.push_str(&format!("\n{}\n{}", paint(BOLD, "Result"), indent(result)));
     }

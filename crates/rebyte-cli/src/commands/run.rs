@@ -9,6 +9,9 @@ use crate::config::Context;
 use crate::exit::CliResult;
 use crate::output::{self, CYAN, Mode, paint};
 
+/// The width of the labels of `run`'s human output, so that its parts line up.
+const LABEL_WIDTH: usize = 10;
+
 /// What `rebyte run --json` prints: the task as `GET /v1/tasks/:id` returns it, and the
 /// share link when `--public` was given.
 #[derive(Debug, Serialize)]
@@ -36,10 +39,13 @@ pub async fn run(ctx: &Context, args: RunArgs) -> CliResult {
     match printer.mode() {
         Mode::Human => {
             progress.finish();
-            printer.out(output::facts(&[
-                ("Task", created.id.to_string()),
-                ("Live view", paint(CYAN, &created.url)),
-            ]));
+            printer.out(output::facts_aligned(
+                &[
+                    ("Task", created.id.to_string()),
+                    ("Live view", paint(CYAN, &created.url)),
+                ],
+                LABEL_WIDTH,
+            ));
         }
         Mode::Quiet => printer.out(&created.url),
         Mode::Json => {}
@@ -52,7 +58,10 @@ pub async fn run(ctx: &Context, args: RunArgs) -> CliResult {
             .await?;
         let url = shared.share_url.unwrap_or_default();
         match printer.mode() {
-            Mode::Human => printer.out(output::facts(&[("Share link", paint(CYAN, &url))])),
+            Mode::Human => printer.out(output::facts_aligned(
+                &[("Share link", paint(CYAN, &url))],
+                LABEL_WIDTH,
+            )),
             Mode::Quiet => printer.out(&url),
             Mode::Json => {}
         }
@@ -117,7 +126,7 @@ pub async fn run(ctx: &Context, args: RunArgs) -> CliResult {
             task: &task,
             share_url: share_url.as_deref(),
         }),
-        Mode::Human => printer.out(format!("\n{}", output::outcome(&task))),
+        Mode::Human => printer.out(format!("\n{}", output::outcome(&task, LABEL_WIDTH))),
         Mode::Quiet => {}
     }
     task_exit(&task)

@@ -30,7 +30,9 @@ pub async fn serve(args: SimServeArgs, printer: Printer) -> CliResult {
     config.api_keys = vec![key.clone()];
 
     let (sim, state) = if args.in_memory {
-        (Simulator::in_memory(config), "in memory".to_owned())
+        let sim = Simulator::in_memory(config)
+            .map_err(|e| CliError::config(format!("cannot start the simulator: {e}")))?;
+        (sim, "in memory".to_owned())
     } else {
         let path = match args.state {
             Some(path) => path,
@@ -53,7 +55,6 @@ pub async fn serve(args: SimServeArgs, printer: Printer) -> CliResult {
         })?;
         (sim, path.display().to_string())
     };
-    let sim = sim.map_err(|e| CliError::config(format!("cannot start the simulator: {e}")))?;
 
     let listener = tokio::net::TcpListener::bind((args.host, args.port))
         .await

@@ -150,7 +150,7 @@ pub async fn tasks(ctx: &Context, command: TasksCommand) -> CliResult {
             match printer.mode() {
                 Mode::Json => printer.json(&task),
                 Mode::Quiet => printer.out(&answer.prompt_id),
-                Mode::Human => printer.out(format!("\n{}", output::outcome(&task))),
+                Mode::Human => printer.out(format!("\n{}", output::outcome(&task, 0))),
             }
             task_exit(&task)
         }

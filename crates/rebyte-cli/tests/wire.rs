@@ -1,0 +1,372 @@
+//! Wire details, against wiremock: the exact bodies and headers the command sends, and what
+//! it says when the server answers errors or garbage.
+
+mod common;
+
+use common::{KEY, assert_no_key, rebyte_at, runtime, settings, stderr, stdout};
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const TASK_ID: &str = "6f1c2b9e-0d3a-4c55-9a41-1f2e3d4c5b6a";
+
+fn task_json() -> Value {
+    json!({
+        "id": TASK_ID,
+        "url": "https://app.rebyte.ai/run/6f1c2b9e-0d3a-4c55-9a41-1f2e3d4c5b6a",
+        "status": "completed",
+        "title": "Summarise the README",
+        "executor": "claude",
+        "model": "lite",
+        "createdAt": "2026-02-09T10:30:00.000Z",
+        "completedAt": "2026-02-09T10:31:12.500Z",
+        "prompts": [{
+            "id": "11111111-2222-4333-8444-555555555555",
+            "status": "succeeded",
+            "submittedAt": "2026-02-09T10:30:00.000Z",
+            "completedAt": "2026-02-09T10:31:12.500Z"
+        }],
+        "finalResult": "The README explains how to build."
+    })
+}
+
+struct Server {
+    rt: tokio::runtime::Runtime,
+    mock: MockServer,
+}
+
+impl Server {
+    fn start() -> Self {
+        let rt = runtime();
+        let mock = rt.block_on(MockServer::start());
+        Self { rt, mock }
+    }
+
+    fn base(&self) -> String {
+        format!("{}/v1", self.mock.uri())
+    }
+
+    fn mount(&self, m: Mock) {
+        self.rt.block_on(m.mount(&self.mock));
+    }
+
+    fn requests(&self) -> Vec<wiremock::Request> {
+        self.rt
+            .block_on(self.mock.received_requests())
+            .unwrap_or_default()
+    }
+}
+
+#[test]
+fn create_sends_every_flag_and_uploads_files_without_the_key() {
+    let server = Server::start();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("notes.txt");
+    std::fs::write(&file, "some notes").unwrap();
+    server.mount(
+        Mock::given(method("POST"))
+            .and(path("/v1/files"))
+            .respond_with(ResponseTemplate::new(201).set_body_json(json!({
+                "id": "f-1",
+                "filename": "notes-1a2b.txt",
+                "uploadUrl": format!("{}/upload/f-1?sig=abc", server.mock.uri()),
+            }))),
+    );
+    server.mount(
+        Mock::given(method("PUT"))
+            .and(path("/upload/f-1"))
+            .respond_with(ResponseTemplate::new(200)),
+    );
+    server.mount(
+        Mock::given(method("POST"))
+            .and(path("/v1/tasks"))
+            .respond_with(ResponseTemplate::new(201).set_body_json(json!({
+                "id": TASK_ID,
+                "workspaceId": "ws-9",
+                "url": "https://app.rebyte.ai/run/x",
+                "status": "running",
+                "createdAt": "2026-02-09T10:30:00.000Z"
+            }))),
+    );
+    let output = rebyte_at(&server.base())
+        .args([
+            "tasks",
+            "create",
+            "Summarise the notes",
+            "--skill",
+            "deep-research",
+            "--skill",
+            "pdf",
+            "--executor",
+            "claude",
+            "--model",
+            "max",
+            "--repo",
+            "acme/api",
+            "--branch",
+            "dev",
+            "--workspace",
+            "ws-1",
+            "--json",
+            "--file",
+        ])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_no_key(&output);
+
+    let requests = server.requests();
+    let create = requests
+        .iter()
+        .find(|r| r.method.as_str() == "POST" && r.url.path() == "/v1/tasks")
+        .expect("a create request");
+    assert_eq!(create.headers.get("API_KEY").unwrap(), KEY);
+    let body: Value = serde_json::from_slice(&create.body).unwrap();
+    insta::assert_json_snapshot!("create_body_every_flag", body);
+
+    let files = requests
+        .iter()
+        .find(|r| r.url.path() == "/v1/files")
+        .expect("a file request");
+    let body: Value = serde_json::from_slice(&files.body).unwrap();
+    assert_eq!(
+        body,
+        json!({"filename": "notes.txt", "contentType": "text/plain"})
+    );
+    let put = requests
+        .iter()
+        .find(|r| r.method.as_str() == "PUT")
+        .expect("an upload");
+    assert!(
+        put.headers.get("API_KEY").is_none(),
+        "the upload carried the key"
+    );
+    assert_eq!(put.body, b"some notes");
+
+    let printed: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(printed["id"], TASK_ID);
+    assert_eq!(printed["workspaceId"], "ws-9");
+}
+
+#[test]
+fn get_json_prints_the_api_object_and_human_form_has_key_facts() {
+    let server = Server::start();
+    server.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("/v1/tasks/{TASK_ID}")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(task_json())),
+    );
+    let output = rebyte_at(&server.base())
+        .args(["tasks", "get", TASK_ID, "--json"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let printed: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(printed, task_json());
+
+    let output = rebyte_at(&server.base())
+        .args(["tasks", "get", TASK_ID])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    settings().bind(|| insta::assert_snapshot!("get_human", stdout(&output)));
+
+    let output = rebyte_at(&server.base())
+        .args(["tasks", "get", TASK_ID, "--quiet"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        stdout(&output),
+        "https://app.rebyte.ai/run/6f1c2b9e-0d3a-4c55-9a41-1f2e3d4c5b6a\n"
+    );
+}
+
+#[test]
+fn list_sends_limit_and_offset() {
+    let server = Server::start();
+    server.mount(
+        Mock::given(method("GET"))
+            .and(path("/v1/tasks"))
+            .and(query_param("limit", "5"))
+            .and(query_param("offset", "10"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "data": [{
+                    "id": TASK_ID, "url": "u", "title": "A task", "executor": "opencode",
+                    "model": "lite", "createdAt": "2026-02-09T10:30:00.000Z", "completedAt": null
+                }],
+                "total": 11, "limit": 5, "offset": 10
+            }))),
+    );
+    let output = rebyte_at(&server.base())
+        .args(["tasks", "list", "--limit", "5", "--offset", "10", "--json"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let printed: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(printed["total"], 11);
+    assert_eq!(printed["data"][0]["id"], TASK_ID);
+}
+
+#[test]
+fn follow_up_sends_prompt_and_skills() {
+    let server = Server::start();
+    server.mount(
+        Mock::given(method("POST"))
+            .and(path(format!("/v1/tasks/{TASK_ID}/prompts")))
+            .respond_with(ResponseTemplate::new(201).set_body_json(json!({"promptId": "p-2"}))),
+    );
+    let output = rebyte_at(&server.base())
+        .args([
+            "tasks",
+            "follow-up",
+            TASK_ID,
+            "Now add tests",
+            "--skill",
+            "pdf",
+            "-q",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "p-2\n");
+    let requests = server.requests();
+    let body: Value = serde_json::from_slice(&requests[0].body).unwrap();
+    assert_eq!(body, json!({"prompt": "Now add tests", "skills": ["pdf"]}));
+}
+
+#[test]
+fn share_prints_the_share_link() {
+    let server = Server::start();
+    server.mount(
+        Mock::given(method("PATCH"))
+            .and(path(format!("/v1/tasks/{TASK_ID}/visibility")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(
+                json!({"visibility": "public", "shareUrl": "https://app.rebyte.ai/share/x"}),
+            )),
+    );
+    let output = rebyte_at(&server.base())
+        .args(["tasks", "share", TASK_ID, "--quiet"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "https://app.rebyte.ai/share/x\n");
+    let body: Value = serde_json::from_slice(&server.requests()[0].body).unwrap();
+    assert_eq!(body, json!({"visibility": "public"}));
+}
+
+#[test]
+fn garbage_answer_is_one_line_and_exit_3() {
+    let server = Server::start();
+    server.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("/v1/tasks/{TASK_ID}")))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_string("<html>\n<body>\nWelcome to nginx!\n</body>\n</html>"),
+            ),
+    );
+    let output = rebyte_at(&server.base())
+        .args(["tasks", "get", TASK_ID])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    assert_eq!(stdout(&output), "");
+    let err = stderr(&output);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    settings().bind(|| insta::assert_snapshot!("garbage_answer", err));
+}
+
+#[test]
+fn api_error_is_one_line_and_exit_3() {
+    let server = Server::start();
+    server.mount(
+        Mock::given(method("DELETE"))
+            .and(path(format!("/v1/tasks/{TASK_ID}")))
+            .respond_with(ResponseTemplate::new(500).set_body_json(
+                json!({"error": {"code": "internal_error", "message": "Something broke"}}),
+            )),
+    );
+    let output = rebyte_at(&server.base())
+        .args(["tasks", "delete", TASK_ID])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    assert_eq!(
+        stderr(&output),
+        "error: the API answered 500 internal_error: Something broke\n"
+    );
+}
+
+#[test]
+fn refused_key_says_where_keys_come_from() {
+    let server = Server::start();
+    server.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("/v1/tasks/{TASK_ID}")))
+            .respond_with(ResponseTemplate::new(401).set_body_json(
+                json!({"error": {"code": "invalid_api_key", "message": "Invalid API key"}}),
+            )),
+    );
+    let output = rebyte_at(&server.base())
+        .args(["tasks", "get", TASK_ID])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    settings().bind(|| insta::assert_snapshot!("invalid_key", stderr(&output)));
+}
+
+#[test]
+fn verbose_logs_never_show_the_key() {
+    let server = Server::start();
+    server.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("/v1/tasks/{TASK_ID}")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(task_json())),
+    );
+    let output = rebyte_at(&server.base())
+        .args(["-vv", "tasks", "get", TASK_ID])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert!(!stderr(&output).is_empty(), "-vv logged nothing");
+    assert_no_key(&output);
+}
+
+#[test]
+fn key_file_and_stdin_key_are_sent() {
+    let server = Server::start();
+    server.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("/v1/tasks/{TASK_ID}")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(task_json())),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("key");
+    std::fs::write(&key_file, "rbk_from_file\n").unwrap();
+    let output = common::rebyte()
+        .args(["--base-url", &server.base(), "tasks", "get", TASK_ID, "-q"])
+        .arg("--api-key-file")
+        .arg(&key_file)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let output = common::rebyte()
+        .args(["--base-url", &server.base(), "--api-key-file", "-"])
+        .args(["tasks", "get", TASK_ID, "-q"])
+        .write_stdin("rbk_from_stdin\n")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let keys: Vec<String> = server
+        .requests()
+        .iter()
+        .map(|r| {
+            r.headers
+                .get("API_KEY")
+                .map(|v| v.to_str().unwrap_or("").to_owned())
+                .unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(keys, ["rbk_from_file", "rbk_from_stdin"]);
+}
