@@ -96,6 +96,7 @@
 //! [`Error::is_retryable`] says whether trying later could help.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
+#![warn(missing_docs)]
 
 mod client;
 mod config;
