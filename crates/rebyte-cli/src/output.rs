@@ -437,7 +437,7 @@ pub fn event(event: &TaskEvent) -> String {
             return format!(
                 "{} {}  {}",
                 paint(DIM, format!("[{}]", event.seq)),
-                paint(YELLOW, &event.event_type),
+                paint(YELLOW, format!("{:<11}", event.event_type)),
                 clip(&payload, 140)
             );
         }
@@ -445,7 +445,7 @@ pub fn event(event: &TaskEvent) -> String {
     format!(
         "{} {}  {detail}",
         paint(DIM, format!("[{}]", event.seq)),
-        paint(YELLOW, label)
+        paint(YELLOW, format!("{label:<11}"))
     )
 }
 

@@ -73,3 +73,73 @@ pub fn assert_no_key(output: &std::process::Output) {
     assert!(!stdout(output).contains(KEY), "the key leaked on stdout");
     assert!(!stderr(output).contains(KEY), "the key leaked on stderr");
 }
+
+/// A simulator served in the test process on a loopback port, with timings of a few
+/// milliseconds so that waits end at once.
+pub struct Sim {
+    rt: tokio::runtime::Runtime,
+    /// The base URL, ending in `/v1`.
+    pub base: String,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+/// Timings of a few milliseconds.
+pub fn fast_timings() -> rebyte_sim::Timings {
+    rebyte_sim::Timings {
+        provision: std::time::Duration::from_millis(2),
+        reused_provision: std::time::Duration::from_millis(1),
+        per_prompt: std::time::Duration::from_millis(30),
+        upload_url_ttl: std::time::Duration::from_secs(3600),
+    }
+}
+
+impl Sim {
+    /// Starts a simulator accepting [`KEY`].
+    pub fn start() -> Self {
+        let config = rebyte_sim::SimConfig {
+            api_keys: vec![KEY.to_owned()],
+            timings: fast_timings(),
+            ..rebyte_sim::SimConfig::default()
+        };
+        let sim = rebyte_sim::Simulator::in_memory(config).expect("a simulator");
+        let rt = runtime();
+        let listener = rt
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .expect("a port");
+        let addr = listener.local_addr().expect("an address");
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        rt.spawn(rebyte_sim::serve(listener, sim, async move {
+            let _ = rx.await;
+        }));
+        Self {
+            rt,
+            base: format!("http://{addr}/v1"),
+            shutdown: Some(tx),
+        }
+    }
+
+    /// The binary pointed at this simulator, with fast polling.
+    pub fn rebyte(&self) -> Command {
+        rebyte_at(&self.base)
+    }
+
+    /// Creates a task with `prompt` through the binary and returns its id.
+    pub fn create(&self, prompt: &str) -> String {
+        let output = self
+            .rebyte()
+            .args(["tasks", "create", prompt, "--quiet"])
+            .output()
+            .expect("the binary runs");
+        assert!(output.status.success(), "{}", stderr(&output));
+        stdout(&output).trim().to_owned()
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = &self.rt;
+    }
+}
