@@ -31,6 +31,7 @@ pub(crate) struct Inner {
     pub(crate) retry: RetryPolicy,
     pub(crate) event_reconnect_delay: Duration,
     pub(crate) event_max_reconnects: u32,
+    pub(crate) event_idle_timeout: Duration,
 }
 
 impl fmt::Debug for Client {

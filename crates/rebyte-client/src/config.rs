@@ -159,6 +159,7 @@ pub struct ClientBuilder {
     user_agent: String,
     event_reconnect_delay: Duration,
     event_max_reconnects: u32,
+    event_idle_timeout: Duration,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -175,6 +176,7 @@ impl fmt::Debug for ClientBuilder {
             .field("user_agent", &self.user_agent)
             .field("event_reconnect_delay", &self.event_reconnect_delay)
             .field("event_max_reconnects", &self.event_max_reconnects)
+            .field("event_idle_timeout", &self.event_idle_timeout)
             .finish()
     }
 }
@@ -193,6 +195,7 @@ impl Default for ClientBuilder {
             user_agent: concat!("rebyte-client-rust/", env!("CARGO_PKG_VERSION")).to_owned(),
             event_reconnect_delay: Duration::from_secs(1),
             event_max_reconnects: 5,
+            event_idle_timeout: Duration::from_secs(300),
         }
     }
 }
@@ -292,6 +295,14 @@ impl ClientBuilder {
         self
     }
 
+    /// How long [`Client::events`] waits for the next bytes of an open stream before it
+    /// takes the connection for dead and opens the stream again (which replays the events,
+    /// deduplicated); 5 minutes by default.
+    pub fn event_idle_timeout(mut self, timeout: Duration) -> Self {
+        self.event_idle_timeout = timeout;
+        self
+    }
+
     /// Checks the configuration and builds the client.
     pub fn build(self) -> Result<Client> {
         let key = ApiKey::new(self.api_key.unwrap_or_default())?;
@@ -317,6 +328,7 @@ impl ClientBuilder {
                 retry: self.retry,
                 event_reconnect_delay: self.event_reconnect_delay,
                 event_max_reconnects: self.event_max_reconnects,
+                event_idle_timeout: self.event_idle_timeout,
             }),
         })
     }

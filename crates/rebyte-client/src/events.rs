@@ -137,7 +137,9 @@ impl Client {
     /// Yields each [`LiveEvent::Event`] once, then one [`LiveEvent::Done`], then ends. The
     /// service replays every connection from `seq` 0 and has no resume, so the stream
     /// deduplicates by prompt and `seq` across reconnects. When the connection drops before
-    /// `done`, or a `done` with `lastSeq` -1 comes first (the stream was opened too early),
+    /// `done`, stays silent longer than
+    /// [`event_idle_timeout`](crate::ClientBuilder::event_idle_timeout), or a `done` with
+    /// `lastSeq` -1 comes first (the stream was opened too early),
     /// the stream is opened again after
     /// [`event_reconnect_delay`](crate::ClientBuilder::event_reconnect_delay), at most
     /// [`event_max_reconnects`](crate::ClientBuilder::event_max_reconnects) times in a row;
@@ -179,15 +181,20 @@ impl Client {
                 if state.finished {
                     return None;
                 }
+                let idle = state.client.inner.event_idle_timeout;
                 let step = match state.body.as_mut() {
                     None => state.connect().await,
-                    Some(body) => match body.next().await {
-                        Some(Ok(chunk)) => state.on_chunk(&chunk),
-                        Some(Err(error)) => {
+                    Some(body) => match tokio::time::timeout(idle, body.next()).await {
+                        Err(_) => {
+                            tracing::debug!(task = %state.id, "event stream silent too long");
+                            state.dropped()
+                        }
+                        Ok(Some(Ok(chunk))) => state.on_chunk(&chunk),
+                        Ok(Some(Err(error))) => {
                             tracing::debug!(task = %state.id, reason = %error, "event stream broke off");
                             state.dropped()
                         }
-                        None => {
+                        Ok(None) => {
                             tracing::debug!(task = %state.id, "event stream ended before `done`");
                             state.dropped()
                         }

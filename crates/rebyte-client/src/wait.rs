@@ -59,11 +59,6 @@ impl WaitOptions {
         self.timeout = timeout;
         self
     }
-
-    /// The timeout in force.
-    pub fn get_timeout(&self) -> Duration {
-        self.timeout
-    }
 }
 
 /// How many polls in a row may fail with a transient error before the wait gives up.

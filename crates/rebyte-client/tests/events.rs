@@ -200,3 +200,41 @@ async fn nothing_is_requested_until_polled() {
     assert_eq!(request_count(&server).await, 0);
     drop(stream);
 }
+
+/// A connection that sends its head and one event, then stays silent, is taken for dead
+/// and replaced. Served by hand: the head must go out before the body stalls.
+#[tokio::test]
+async fn a_silent_connection_is_replaced() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}/v1", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move {
+        let mut held = Vec::new();
+        for body in [
+            event(0, "init"),
+            [event(0, "init"), event(1, "text"), done(1)].concat(),
+        ] {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut request = [0u8; 4096];
+            let _ = socket.read(&mut request).await.unwrap();
+            let chunk = format!("{:x}\r\n{body}\r\n", body.len());
+            let head = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n";
+            socket.write_all(head.as_bytes()).await.unwrap();
+            socket.write_all(chunk.as_bytes()).await.unwrap();
+            // Never finish the first answer; keep its socket open.
+            held.push(socket);
+        }
+        held
+    });
+    let client = rebyte_client::Client::builder()
+        .api_key(KEY)
+        .base_url(base)
+        .event_reconnect_delay(std::time::Duration::from_millis(1))
+        .event_idle_timeout(std::time::Duration::from_millis(50))
+        .build()
+        .unwrap();
+    let items: Vec<_> = client.events(&task_id()).try_collect().await.unwrap();
+    assert_eq!(seqs(&items), [0, 1, 1001]);
+    server.abort();
+}
