@@ -124,6 +124,13 @@ impl Printer {
         }
     }
 
+    /// Writes a line to stderr whatever the mode: for what must not go unsaid, such as an
+    /// interrupted wait.
+    pub fn warn(&self, text: impl std::fmt::Display) {
+        let mut stderr = anstream::stderr().lock();
+        let _ = writeln!(stderr, "{text}");
+    }
+
     /// A spinner on stderr with the elapsed time and `message`; hidden when progress is off.
     pub fn spinner(&self, message: impl Into<String>) -> Progress {
         if !self.progress {

@@ -240,14 +240,14 @@ async fn on_interrupt(ctx: &Context, id: &TaskId, cancel: bool, progress: &Progr
     let printer = &ctx.printer;
     if cancel {
         match ctx.client.cancel_task(id).await {
-            Ok(()) => printer.note(format!("interrupted: canceled task {id}")),
-            Err(err) => printer.note(format!(
+            Ok(()) => printer.warn(format!("interrupted: canceled task {id}")),
+            Err(err) => printer.warn(format!(
                 "interrupted: could not cancel task {id}: {}",
                 crate::errors::from_client(err)
             )),
         }
     } else {
-        printer.note(format!(
+        printer.warn(format!(
             "interrupted: stopped waiting; task {id} keeps running (rebyte tasks wait {id})"
         ));
     }
