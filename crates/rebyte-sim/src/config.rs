@@ -202,3 +202,40 @@ impl FaultConfig {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fault_rates_are_checked() {
+        assert!(FaultConfig::default().check().is_ok());
+        assert!(!FaultConfig::default().is_active());
+        let too_much = FaultConfig {
+            error_500_rate: 0.6,
+            drop_after_commit_rate: 0.6,
+            ..FaultConfig::default()
+        };
+        assert!(too_much.check().unwrap_err().contains("add up"));
+        let negative = FaultConfig {
+            stall_rate: -0.1,
+            ..FaultConfig::default()
+        };
+        assert!(negative.check().is_err());
+        let err = crate::Simulator::in_memory(SimConfig {
+            faults: too_much,
+            ..SimConfig::default()
+        })
+        .unwrap_err();
+        assert!(matches!(err, crate::SimError::Config(_)));
+    }
+
+    #[test]
+    fn debug_hides_the_keys() {
+        let config = SimConfig {
+            api_keys: vec!["rbk_secret_value".into()],
+            ..SimConfig::default()
+        };
+        assert!(!format!("{config:?}").contains("rbk_secret_value"));
+    }
+}

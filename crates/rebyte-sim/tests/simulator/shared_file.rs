@@ -93,3 +93,62 @@ async fn upload_urls_are_accepted_by_another_process_sharing_the_file() {
     assert_eq!(a.file(&upload.id).unwrap().unwrap().size, Some(5));
     server.stop().await;
 }
+
+/// Set in the environment of a child process of
+/// `separate_processes_writing_at_once_lose_nothing`: the state file it writes to.
+const CHILD_DB: &str = "REBYTE_SIM_TEST_CHILD_DB";
+const PER_PROCESS: usize = 100;
+
+/// The writer run in child processes; does nothing in a normal test run.
+#[test]
+fn child_writer() {
+    let Ok(path) = std::env::var(CHILD_DB) else {
+        return;
+    };
+    let sim = Simulator::open(std::path::Path::new(&path), SimConfig::default()).unwrap();
+    for i in 0..PER_PROCESS {
+        let created = sim
+            .create_task(ORIGIN, &CreateTaskRequest::new(format!("child {i}")))
+            .unwrap();
+        sim.follow_up(&created.id, &FollowUpRequest::new("more"))
+            .unwrap();
+    }
+}
+
+#[test]
+fn separate_processes_writing_at_once_lose_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.sqlite");
+    let parent = Simulator::open(&path, SimConfig::default()).unwrap();
+    let exe = std::env::current_exe().unwrap();
+    let children: Vec<_> = (0..2)
+        .map(|_| {
+            std::process::Command::new(&exe)
+                .args(["--exact", "shared_file::child_writer", "--quiet"])
+                .env(CHILD_DB, &path)
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for i in 0..PER_PROCESS {
+        parent
+            .create_task(ORIGIN, &CreateTaskRequest::new(format!("parent {i}")))
+            .unwrap();
+    }
+    for child in children {
+        let output = child.wait_with_output().unwrap();
+        assert!(output.status.success(), "a child writer failed");
+    }
+    assert_eq!(parent.task_count().unwrap(), 3 * PER_PROCESS);
+    let page = parent
+        .list_tasks(ORIGIN, &ListTasksQuery::page(100, 0))
+        .unwrap();
+    assert_eq!(page.total as usize, 3 * PER_PROCESS);
+    let followed = page
+        .data
+        .iter()
+        .filter(|t| t.title.starts_with("child"))
+        .all(|t| parent.get_task(ORIGIN, &t.id).unwrap().prompts.len() == 2);
+    assert!(followed);
+}
