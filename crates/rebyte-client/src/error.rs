@@ -130,9 +130,8 @@ impl Error {
     /// a create that timed out may have created the task.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Transport { .. } | Error::Timeout { .. } | Error::EventsInterrupted { .. } => {
-                true
-            }
+            Error::Transport { source, .. } => !(source.is_builder() || source.is_decode()),
+            Error::Timeout { .. } | Error::EventsInterrupted { .. } => true,
             Error::Api { status, .. }
             | Error::UnexpectedResponse { status, .. }
             | Error::Upload { status, .. } => is_transient_status(*status),

@@ -111,9 +111,10 @@ mod wait;
 
 pub use rebyte_types;
 pub use rebyte_types::{
-    AgentEvent, CreateFileRequest, CreateTaskRequest, CreatedTask, DoneEvent, ErrorCode, EventType,
-    Executor, FileId, FileRef, FileUpload, FollowUpRequest, FollowUpResponse, ListTasksQuery,
-    Prompt, PromptId, PromptStatus, Task, TaskEvent, TaskId, TaskPage, TaskStatus, TaskSummary,
+    AgentEvent, ApiErrorDetail, CreateFileRequest, CreateTaskRequest, CreatedTask, DoneEvent,
+    ErrorBody, ErrorCode, EventType, Executor, FileId, FileRef, FileUpload, FollowUpRequest,
+    FollowUpResponse, InvalidId, ListTasksQuery, Prompt, PromptId, PromptStatus,
+    SetVisibilityRequest, Task, TaskEvent, TaskId, TaskPage, TaskStatus, TaskSummary, Timestamp,
     Validate, ValidationError, Visibility, VisibilityResponse, WorkspaceId,
 };
 
