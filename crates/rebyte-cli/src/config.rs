@@ -44,6 +44,20 @@ pub struct Context {
     _local: Option<crate::local::LocalSim>,
 }
 
+impl Context {
+    /// Whether the commands talk to the embedded simulator (`--local`).
+    pub fn is_local(&self) -> bool {
+        #[cfg(feature = "local")]
+        {
+            self._local.is_some()
+        }
+        #[cfg(not(feature = "local"))]
+        {
+            false
+        }
+    }
+}
+
 /// How the command line wants to connect.
 #[derive(Debug)]
 pub struct ConnectOptions<'a> {
@@ -107,7 +121,7 @@ async fn connect_local(printer: Printer) -> CliResult<Context> {
     ));
     let client = Client::builder()
         .api_key(local.api_key().to_owned())
-        .base_url(&local.base_url())
+        .base_url(local.base_url())
         .build()?;
     Ok(Context {
         client,

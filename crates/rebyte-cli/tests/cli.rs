@@ -1,6 +1,8 @@
 //! The command line itself: help, bad input, configuration, `--local`, `sim serve`,
 //! completions and Ctrl-C.
 
+#![allow(clippy::unwrap_used)] // Tests: a failed unwrap is a failed test.
+
 mod common;
 
 use std::io::{BufRead, BufReader};

@@ -1,5 +1,7 @@
 //! Every command end to end, against the simulator served in the test process.
 
+#![allow(clippy::unwrap_used)] // Tests: a failed unwrap is a failed test.
+
 mod common;
 
 use common::{Sim, assert_no_key, settings, stderr, stdout};

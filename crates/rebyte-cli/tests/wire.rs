@@ -1,6 +1,8 @@
 //! Wire details, against wiremock: the exact bodies and headers the command sends, and what
 //! it says when the server answers errors or garbage.
 
+#![allow(clippy::unwrap_used)] // Tests: a failed unwrap is a failed test.
+
 mod common;
 
 use common::{KEY, assert_no_key, rebyte_at, runtime, settings, stderr, stdout};

@@ -129,5 +129,10 @@ pub async fn run(ctx: &Context, args: RunArgs) -> CliResult {
         Mode::Human => printer.out(format!("\n{}", output::outcome(&task, LABEL_WIDTH))),
         Mode::Quiet => {}
     }
+    if ctx.is_local() {
+        printer.note(
+            "The local simulator stops with this command, and its pages with it; `rebyte sim serve` serves them again.",
+        );
+    }
     task_exit(&task)
 }
