@@ -162,10 +162,19 @@ impl Client {
         self.decode(status, &body)
     }
 
+    /// Decodes a body as `T`. The fast path is plain `serde_json`; only a body that fails
+    /// is read again to find the JSON path at fault.
     pub(crate) fn decode<T: DeserializeOwned>(&self, status: u16, body: &[u8]) -> Result<T> {
-        let de = &mut serde_json::Deserializer::from_slice(body);
-        serde_path_to_error::deserialize(de)
-            .map_err(|e| Error::decode(status, body, e, self.secret()))
+        match serde_json::from_slice(body) {
+            Ok(value) => Ok(value),
+            Err(_) => {
+                let de = &mut serde_json::Deserializer::from_slice(body);
+                match serde_path_to_error::deserialize(de) {
+                    Ok(value) => Ok(value),
+                    Err(e) => Err(Error::decode(status, body, e, self.secret())),
+                }
+            }
+        }
     }
 
     /// A request to `url` for `endpoint`, with the key and the JSON headers.
