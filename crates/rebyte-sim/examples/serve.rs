@@ -1,10 +1,11 @@
-//! Serves an in-memory simulator on `127.0.0.1:PORT` (default 8080) with the key
+//! Serves a simulator on `127.0.0.1:PORT` (default 8080), in memory or on the SQLite file
+//! given as second argument, with the key
 //! `rbk_sim_local` and one task already created, printing that task's id: handy for load
 //! tests such as `wrk -H 'API_KEY: rbk_sim_local' http://127.0.0.1:8080/v1/tasks/ID`.
 //! Stops on Ctrl-C.
 //!
 //! ```sh
-//! cargo run --release -p rebyte-sim --example serve -- 8080
+//! cargo run --release -p rebyte-sim --example serve -- 8080 [STATE_FILE]
 //! ```
 
 use rebyte_sim::{SimConfig, Simulator};
@@ -16,7 +17,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some(p) => p.parse()?,
         None => 8080,
     };
-    let sim = Simulator::in_memory(SimConfig::demo())?;
+    let sim = match std::env::args().nth(2) {
+        Some(path) => Simulator::open(std::path::Path::new(&path), SimConfig::demo())?,
+        None => Simulator::in_memory(SimConfig::demo())?,
+    };
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     let origin = format!("http://{}", listener.local_addr()?);
     let task = sim.create_task(&origin, &CreateTaskRequest::new("Benchmark task"))?;

