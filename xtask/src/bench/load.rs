@@ -152,7 +152,11 @@ mod tests {
 
     #[test]
     fn waits_for_more_and_refuses_chunked() {
-        assert!(parse_head(b"HTTP/1.1 200 OK\r\nContent-Le").expect("valid").is_none());
+        assert!(
+            parse_head(b"HTTP/1.1 200 OK\r\nContent-Le")
+                .expect("valid")
+                .is_none()
+        );
         assert!(parse_head(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n").is_err());
     }
 }

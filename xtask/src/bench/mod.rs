@@ -73,7 +73,8 @@ pub fn target_dir() -> PathBuf {
 pub fn build_release(packages: &[&str]) -> Result<(), BoxError> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
-    cmd.current_dir(workspace_root()).args(["build", "--release"]);
+    cmd.current_dir(workspace_root())
+        .args(["build", "--release"]);
     for p in packages {
         cmd.args(["-p", p]);
     }

@@ -79,7 +79,16 @@ mod tests {
         let opts = parse(&["--quick", "--latency-ms", "5"]).expect("valid");
         assert!(opts.quick);
         assert_eq!(opts.latency_ms, 5);
-        assert_eq!(parse(&opts.to_args().iter().map(String::as_str).collect::<Vec<_>>()), Ok(opts));
+        assert_eq!(
+            parse(
+                &opts
+                    .to_args()
+                    .iter()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>()
+            ),
+            Ok(opts)
+        );
     }
 
     #[test]

@@ -62,9 +62,14 @@ impl Python {
             err.read_to_string(&mut stderr)?;
         }
         if !status.success() {
-            return Err(format!("bench_ref.py {args:?} failed ({status}): {}", stderr.trim()).into());
+            return Err(
+                format!("bench_ref.py {args:?} failed ({status}): {}", stderr.trim()).into(),
+            );
         }
-        let line = stdout.lines().last().ok_or("bench_ref.py printed nothing")?;
+        let line = stdout
+            .lines()
+            .last()
+            .ok_or("bench_ref.py printed nothing")?;
         Ok((serde_json::from_str(line)?, peak))
     }
 
