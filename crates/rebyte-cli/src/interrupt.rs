@@ -51,7 +51,15 @@ pub fn install() {
     });
 }
 
-/// Resolves when Ctrl-C is pressed while the returned guard's future is awaited.
+/// Declares that the command handles Ctrl-C from now on, until the guard is dropped: an
+/// interrupt is kept for the next [`interrupted`] instead of stopping the program. Take it
+/// before printing what tells the user (or a script) that a wait is about to start.
+pub fn handle() -> Option<Listening<'static>> {
+    STATE.get().map(|state| Listening::new(&state.listening))
+}
+
+/// Resolves when Ctrl-C is pressed while this is awaited, or was pressed earlier while a
+/// [`handle`] guard was held.
 pub async fn interrupted() {
     let Some(state) = STATE.get() else {
         return std::future::pending().await;
@@ -63,7 +71,9 @@ pub async fn interrupted() {
     }
 }
 
-struct Listening<'a>(&'a AtomicUsize);
+/// While it lives, Ctrl-C is delivered to the command instead of stopping the program.
+#[derive(Debug)]
+pub struct Listening<'a>(&'a AtomicUsize);
 
 impl<'a> Listening<'a> {
     fn new(counter: &'a AtomicUsize) -> Self {

@@ -372,3 +372,36 @@ fn key_file_and_stdin_key_are_sent() {
         .collect();
     assert_eq!(keys, ["rbk_from_file", "rbk_from_stdin"]);
 }
+
+#[test]
+fn colour_only_when_asked_or_on_a_terminal() {
+    let server = Server::start();
+    server.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("/v1/tasks/{TASK_ID}")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(task_json())),
+    );
+    let plain = rebyte_at(&server.base())
+        .args(["tasks", "get", TASK_ID])
+        .output()
+        .unwrap();
+    assert!(!stdout(&plain).contains('\u{1b}'));
+    let forced = rebyte_at(&server.base())
+        .args(["tasks", "get", TASK_ID, "--color", "always"])
+        .output()
+        .unwrap();
+    let text = stdout(&forced);
+    assert!(text.contains("\u{1b}[32mcompleted"), "{text}");
+    // Without the escapes, the two are the same text.
+    assert_eq!(
+        anstream::adapter::strip_str(&text).to_string(),
+        stdout(&plain)
+    );
+    let never = rebyte_at(&server.base())
+        .env_remove("NO_COLOR")
+        .env("CLICOLOR_FORCE", "1")
+        .args(["tasks", "get", TASK_ID, "--color", "never"])
+        .output()
+        .unwrap();
+    assert!(!stdout(&never).contains('\u{1b}'));
+}

@@ -33,6 +33,8 @@ pub async fn run(ctx: &Context, args: RunArgs) -> CliResult {
     let request = build_request(ctx, prompt, &args.create, &progress).await?;
     progress.set("creating the task (provisioning a VM)");
     let created = ctx.client.create_task(&request).await?;
+    // From here on Ctrl-C is handled (once the wait starts, it stops it cleanly).
+    let _interrupts = (args.wait || args.watch).then(crate::interrupt::handle);
     progress.set(format!("{} · {}", created.id, created.status));
 
     // The live URL goes out at once, before any waiting.

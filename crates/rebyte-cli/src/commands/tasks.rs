@@ -119,6 +119,7 @@ pub async fn tasks(ctx: &Context, command: TasksCommand) -> CliResult {
             }
             request.validate()?;
             let answer = ctx.client.follow_up(&id, &request).await?;
+            let _interrupts = wait_for_it.then(crate::interrupt::handle);
             if !wait_for_it {
                 match printer.mode() {
                     Mode::Json => printer.json(&answer),

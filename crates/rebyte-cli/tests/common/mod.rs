@@ -16,6 +16,7 @@ pub fn rebyte() -> Command {
         .env_remove("REBYTE_LOCAL_STATE")
         .env_remove("RUST_LOG")
         .env_remove("CLICOLOR_FORCE")
+        .env_remove("COLUMNS")
         .env("NO_COLOR", "1")
         .timeout(std::time::Duration::from_secs(60));
     cmd
