@@ -115,7 +115,8 @@ pub async fn connect(options: ConnectOptions<'_>, printer: Printer) -> CliResult
 async fn connect_local(printer: Printer) -> CliResult<Context> {
     let path = local_state_path()?;
     let local = crate::local::LocalSim::start(&path).await?;
-    printer.note(format!(
+    // Said even with --quiet: nobody should mistake a simulated task for a real one.
+    printer.warn(format!(
         "using the local simulator (state: {}); nothing is sent to Rebyte",
         path.display()
     ));

@@ -299,6 +299,8 @@ fn local_mode_shares_state_across_processes() {
         .output()
         .unwrap();
     assert_eq!(stdout(&output), format!("{id}\n"));
+    // Said even with --quiet.
+    assert!(stderr(&output).starts_with("using the local simulator"));
 
     let output = local()
         .args(["--base-url", "http://127.0.0.1:9/v1", "tasks", "list"])

@@ -35,12 +35,11 @@ pub async fn run(ctx: &Context, args: RunArgs) -> CliResult {
     let created = ctx.client.create_task(&request).await?;
     // From here on Ctrl-C is handled (once the wait starts, it stops it cleanly).
     let _interrupts = (args.wait || args.watch).then(crate::interrupt::handle);
-    progress.set(format!("{} · {}", created.id, created.status));
+    progress.finish();
 
     // The live URL goes out at once, before any waiting.
     match printer.mode() {
         Mode::Human => {
-            progress.finish();
             printer.out(output::facts_aligned(
                 &[
                     ("Task", created.id.to_string()),
@@ -78,7 +77,6 @@ pub async fn run(ctx: &Context, args: RunArgs) -> CliResult {
         } else {
             None
         };
-        progress.finish();
         match (printer.mode(), task) {
             (Mode::Json, Some(task)) => printer.json(&RunOutput {
                 task: &task,
