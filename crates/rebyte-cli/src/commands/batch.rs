@@ -4,7 +4,7 @@ use std::io::Read;
 use std::path::Path;
 
 use futures_util::StreamExt;
-use rebyte_types::{CreateTaskRequest, Validate, Visibility};
+use rebyte_types::{CreateTaskRequest, CreatedTask, Task, Validate, Visibility};
 use serde::Serialize;
 
 use crate::cli::BatchArgs;
@@ -22,13 +22,23 @@ pub struct BatchResult {
     pub ok: bool,
     /// The created task; with `--wait`, the task as it ended.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub task: Option<serde_json::Value>,
+    pub task: Option<BatchTask>,
     /// The public link, with `--public`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub share_url: Option<String>,
     /// What went wrong.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<BatchError>,
+}
+
+/// The task of one line, as the API answered it.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum BatchTask {
+    /// The answer of `POST /v1/tasks`.
+    Created(CreatedTask),
+    /// The task as `GET /v1/tasks/:id` returned it at the end of the wait.
+    Ended(Box<Task>),
 }
 
 /// The error of one line.
@@ -167,7 +177,7 @@ async fn one(ctx: &Context, line: usize, text: String, args: &BatchArgs) -> Batc
             return result;
         }
     };
-    result.task = serde_json::to_value(&created).ok();
+    result.task = Some(BatchTask::Created(created.clone()));
     if args.public {
         match ctx
             .client
@@ -189,8 +199,9 @@ async fn one(ctx: &Context, line: usize, text: String, args: &BatchArgs) -> Batc
             .await
         {
             Ok(task) => {
-                result.task = serde_json::to_value(&task).ok();
-                if let Err(err) = task_exit(&task) {
+                let outcome = task_exit(&task);
+                result.task = Some(BatchTask::Ended(Box::new(task)));
+                if let Err(err) = outcome {
                     fail(&mut result, err);
                     return result;
                 }
