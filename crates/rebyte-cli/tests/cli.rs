@@ -11,6 +11,16 @@ use std::process::Stdio;
 use common::{KEY, Sim, rebyte, settings, stderr, stdout};
 use serde_json::Value;
 
+/// A child process killed when the test ends, even when it fails.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 fn help(args: &[&str]) -> String {
     let output = rebyte().args(args).arg("--help").output().unwrap();
     assert!(output.status.success());
@@ -324,6 +334,7 @@ fn sim_serve_serves_another_process() {
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let child = KillOnDrop(child);
     let base = lines.next().unwrap().unwrap();
     let key = lines.next().unwrap().unwrap();
     let base = base
@@ -352,11 +363,35 @@ fn sim_serve_serves_another_process() {
         "--json",
         "Served task",
     ]);
-    let _ = child.kill();
-    let _ = child.wait();
     assert!(output.status.success(), "{}", stderr(&output));
     let value: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(value["task"]["status"], "completed");
+    let id = value["task"]["id"].as_str().unwrap().to_owned();
+
+    let outputs = vec![
+        run(&["tasks", "list", "-q"]),
+        run(&["tasks", "watch", &id, "-q"]),
+        run(&["tasks", "share", &id, "-q"]),
+        run(&[
+            "tasks",
+            "follow-up",
+            &id,
+            "More",
+            "--wait",
+            "--interval",
+            "5ms",
+            "-q",
+        ]),
+        run(&["tasks", "cancel", &id]),
+        run(&["tasks", "open", &id]),
+        run(&["tasks", "delete", &id]),
+    ];
+    drop(child);
+    for output in &outputs {
+        assert!(output.status.success(), "{}", stderr(output));
+    }
+    assert_eq!(stdout(&outputs[0]), format!("{id}\n"));
+    assert!(stdout(&outputs[2]).contains(&format!("/share/{id}")));
 }
 
 #[test]
@@ -381,9 +416,15 @@ fn sim_serve_accepts_the_key_from_the_environment_without_printing_it() {
         .args(["tasks", "list", "--json"])
         .output()
         .unwrap();
-    let _ = child.kill();
+    drop(child);
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
-    let _ = child.wait();
+    let mut said = String::new();
+    std::io::Read::read_to_string(&mut err, &mut said).unwrap();
+    assert!(
+        said.contains("accepting the key in REBYTE_API_KEY"),
+        "{said}"
+    );
+    assert!(!said.contains(KEY));
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(rest.iter().all(|l| !l.contains(KEY)), "{rest:?}");
 }
