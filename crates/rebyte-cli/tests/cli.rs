@@ -405,6 +405,8 @@ fn sim_serve_accepts_the_key_from_the_environment_without_printing_it() {
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut err = child.stderr.take().unwrap();
+    let child = KillOnDrop(child);
     let base = lines.next().unwrap().unwrap();
     let base = base
         .strip_prefix("export REBYTE_BASE_URL=")
