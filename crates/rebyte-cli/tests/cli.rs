@@ -85,6 +85,8 @@ fn bad_input_is_one_clear_line() {
     let not_utf8 = dir.path().join("bin.txt");
     std::fs::write(&not_utf8, [0xff, 0xfe, 0x00]).unwrap();
     let missing = dir.path().join("missing.txt");
+    let empty_key = dir.path().join("empty-key");
+    std::fs::write(&empty_key, "\n\n").unwrap();
     let dir_path = dir.path().to_str().unwrap().to_owned();
     // A port nobody listens on: bind one, then let it go.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -203,6 +205,26 @@ fn bad_input_is_one_clear_line() {
             None,
         ),
         (
+            "empty key file",
+            vec![
+                "--api-key-file".into(),
+                empty_key.display().to_string(),
+                "tasks".into(),
+                "list".into(),
+            ],
+            None,
+        ),
+        (
+            "key and prompt both from stdin",
+            vec![
+                "--api-key-file".into(),
+                "-".into(),
+                "run".into(),
+                "-".into(),
+            ],
+            Some("rbk_x\n"),
+        ),
+        (
             "server unreachable",
             vec![
                 "--base-url".into(),
@@ -225,7 +247,10 @@ fn bad_input_is_one_clear_line() {
     ];
     let mut report = String::new();
     for (name, args, stdin) in cases {
-        let mut cmd = if args.iter().any(|a| a == "--base-url") {
+        let mut cmd = if args
+            .iter()
+            .any(|a| a == "--base-url" || a == "--api-key-file")
+        {
             let mut cmd = rebyte();
             cmd.env("REBYTE_API_KEY", KEY);
             cmd
