@@ -11,10 +11,15 @@ pub struct Options {
     pub latency_ms: u64,
     /// Run in this (debug) build instead of rebuilding in release and re-running.
     pub no_release: bool,
+    /// Measure only these figures (names from [`FIGURES`]); all when empty.
+    pub only: Vec<String>,
     /// Internal: upload this file with the client and report peak memory (the child process
     /// of the memory figure).
     pub upload_probe: Option<PathBuf>,
 }
+
+/// The names of the figures, for `--only`.
+pub const FIGURES: [&str; 5] = ["get", "cli", "fanout", "upload", "rps"];
 
 /// The usage text.
 pub const USAGE: &str = "usage: cargo xtask bench [--quick] [--latency-ms N] [--no-release]
@@ -24,7 +29,8 @@ prints a table of figures and targets (see docs/performance.md).
 
   --quick          smaller counts and a 256 MiB upload instead of 1 GiB (under two minutes)
   --latency-ms N   have the simulator add N ms to every API answer (default 0)
-  --no-release     measure this build as it is instead of rebuilding in release";
+  --no-release     measure this build as it is instead of rebuilding in release
+  --only LIST      measure only these figures, comma-separated: get,cli,fanout,upload,rps";
 
 impl Options {
     /// Parses the arguments after `bench`.
@@ -40,6 +46,18 @@ impl Options {
                     opts.latency_ms = v
                         .parse()
                         .map_err(|_| format!("--latency-ms: `{v}` is not a whole number"))?;
+                }
+                "--only" => {
+                    let v = it.next().ok_or("--only needs a list of figures")?;
+                    for name in v.split(',').filter(|n| !n.is_empty()) {
+                        if !FIGURES.contains(&name) {
+                            return Err(format!(
+                                "--only: no figure `{name}`; figures: {}",
+                                FIGURES.join(",")
+                            ));
+                        }
+                        opts.only.push(name.to_owned());
+                    }
                 }
                 "--upload-probe" => {
                     let v = it.next().ok_or("--upload-probe needs a path")?;
@@ -62,7 +80,16 @@ impl Options {
             args.push("--latency-ms".to_owned());
             args.push(self.latency_ms.to_string());
         }
+        if !self.only.is_empty() {
+            args.push("--only".to_owned());
+            args.push(self.only.join(","));
+        }
         args
+    }
+
+    /// Whether the figure `name` is to be measured.
+    pub fn wants(&self, name: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|n| n == name)
     }
 }
 
@@ -76,7 +103,8 @@ mod tests {
 
     #[test]
     fn parses_and_round_trips() {
-        let opts = parse(&["--quick", "--latency-ms", "5"]).expect("valid");
+        let opts = parse(&["--quick", "--latency-ms", "5", "--only", "get,rps"]).expect("valid");
+        assert!(opts.wants("rps") && !opts.wants("cli"));
         assert!(opts.quick);
         assert_eq!(opts.latency_ms, 5);
         assert_eq!(
@@ -96,5 +124,6 @@ mod tests {
         assert!(parse(&["--fast"]).is_err());
         assert!(parse(&["--latency-ms"]).is_err());
         assert!(parse(&["--latency-ms", "x"]).is_err());
+        assert!(parse(&["--only", "get,speed"]).is_err());
     }
 }
