@@ -88,7 +88,8 @@ impl Endpoint {
     /// Whether `status` is the documented success of this endpoint. Cancel is documented
     /// only as "2xx", so any 2xx is accepted there.
     pub fn is_success(&self, status: u16) -> bool {
-        status == self.success || (self.operation == CANCEL_TASK.operation && (200..300).contains(&status))
+        status == self.success
+            || (self.operation == CANCEL_TASK.operation && (200..300).contains(&status))
     }
 }
 

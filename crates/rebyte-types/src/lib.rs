@@ -50,11 +50,13 @@ mod timestamp;
 mod validate;
 
 pub use catalog::{Endpoint, Method};
-pub use enums::{ErrorCode, EventType, Executor, PromptStatus, TaskStatus, UnknownValue, Visibility};
+pub use enums::{
+    ErrorCode, EventType, Executor, PromptStatus, TaskStatus, UnknownValue, Visibility,
+};
 pub use error_body::{ApiErrorDetail, ErrorBody};
 pub use event::{
-    AgentEvent, DoneEvent, InitPayload, ResultPayload, SSE_DONE, SSE_EVENT, TaskEvent,
-    TextPayload, ToolResultPayload, ToolUsePayload,
+    AgentEvent, DoneEvent, InitPayload, ResultPayload, SSE_DONE, SSE_EVENT, TaskEvent, TextPayload,
+    ToolResultPayload, ToolUsePayload,
 };
 pub use file::{CreateFileRequest, FileRef, FileUpload};
 pub use id::{FileId, InvalidId, PromptId, TaskId, WorkspaceId};

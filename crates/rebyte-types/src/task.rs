@@ -337,7 +337,11 @@ mod tests {
             err.to_string(),
             "invalid `prompt`: the prompt has 100001 characters; at most 100000 are allowed"
         );
-        assert!(CreateTaskRequest::new("é".repeat(100_000)).validate().is_ok());
+        assert!(
+            CreateTaskRequest::new("é".repeat(100_000))
+                .validate()
+                .is_ok()
+        );
     }
 
     #[test]
