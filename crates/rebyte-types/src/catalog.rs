@@ -192,6 +192,11 @@ pub const TASK_EVENTS: Endpoint = Endpoint {
     response: Some("TaskEvent"),
 };
 
+// The API has no idempotency key: a POST that creates something must never be repeated
+// once it may have reached the server. Checked when the crate compiles.
+const _: () =
+    assert!(!CREATE_TASK.retry_safe && !CREATE_PROMPT.retry_safe && !CREATE_FILE.retry_safe);
+
 /// Every endpoint, in documentation order.
 pub const ALL: &[Endpoint] = &[
     CREATE_FILE,
@@ -227,12 +232,5 @@ mod tests {
             assert!(e.path.starts_with(VERSION_PREFIX), "{}", e.path);
             assert_eq!(e.takes_task_id(), e.path.starts_with("/v1/tasks/"));
         }
-    }
-
-    #[test]
-    fn posts_that_create_are_never_retry_safe() {
-        assert!(!CREATE_TASK.retry_safe);
-        assert!(!CREATE_PROMPT.retry_safe);
-        assert!(!CREATE_FILE.retry_safe);
     }
 }
