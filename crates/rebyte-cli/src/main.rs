@@ -5,6 +5,10 @@
 //! `rebyte-client`, [`output`] prints it for people or scripts, and [`exit`] holds the exit
 //! codes scripts rely on.
 
+// The doc comments of `cli` are clap's help text, read in a terminal: plain URLs and
+// `<placeholders>` are meant literally there, not as links or HTML.
+#![allow(rustdoc::bare_urls, rustdoc::invalid_html_tags)]
+
 mod cli;
 mod commands;
 mod config;
