@@ -50,7 +50,7 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Self {
         Self {
-            ops: 3_000,
+            ops: 5_000,
             fault_rate: 0.3,
             seed: 1,
             concurrency: 16,
@@ -66,7 +66,7 @@ cancel, wait) through rebyte-client against an in-process simulator that injects
 into a share R of its answers, then reports operations, faults, retries, failures and
 duplicates. Exits 1 on a lost retry-safe operation or a duplicated task.
 
-  --ops N          operations in all (default 3000)
+  --ops N          operations in all (default 5000)
   --fault-rate R   share of answers with a fault, 0 to 1 (default 0.3)
   --seed S         seed of the operation mix and the fault draws (default 1)
   --concurrency C  operations in flight at once (default 16)";

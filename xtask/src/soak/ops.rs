@@ -192,3 +192,94 @@ pub fn classify(kind: OpKind, err: &Error, trace: OpTrace) -> Failure {
         Failure::Ambiguous
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rebyte_client::ErrorCode;
+
+    fn api(status: u16, code: ErrorCode) -> Error {
+        Error::Api {
+            status,
+            code,
+            message: "m".into(),
+            body: "b".into(),
+        }
+    }
+
+    fn unexpected(status: u16) -> Error {
+        Error::UnexpectedResponse {
+            status,
+            snippet: "<html>".into(),
+        }
+    }
+
+    const TIMEOUT: Error = Error::Timeout {
+        after: Duration::from_millis(400),
+        what: "attempt",
+    };
+
+    fn trace(retries: u32, gave_up: u32) -> OpTrace {
+        OpTrace {
+            retries,
+            gave_up,
+            not_safe: 0,
+        }
+    }
+
+    #[test]
+    fn transient_failures_of_retry_safe_operations_are_lost_unless_the_budget_ran_out() {
+        let t = trace(2, 0);
+        assert_eq!(classify(OpKind::Get, &unexpected(503), t), Failure::Lost);
+        assert_eq!(classify(OpKind::Wait, &TIMEOUT, t), Failure::Lost);
+        assert_eq!(
+            classify(OpKind::Get, &unexpected(503), trace(9, 1)),
+            Failure::Exhausted
+        );
+        // 429 is retried for every endpoint, so giving up early on a create is lost too.
+        assert_eq!(classify(OpKind::Create, &unexpected(429), t), Failure::Lost);
+    }
+
+    #[test]
+    fn non_retry_safe_failures_are_ambiguous_or_rejected() {
+        let t = trace(0, 0);
+        assert_eq!(classify(OpKind::Create, &TIMEOUT, t), Failure::Ambiguous);
+        assert_eq!(
+            classify(OpKind::FollowUp, &unexpected(502), t),
+            Failure::RejectedNotCommitted
+        );
+        assert_eq!(
+            classify(OpKind::Create, &api(500, ErrorCode::InternalError), t),
+            Failure::RejectedNotCommitted
+        );
+    }
+
+    #[test]
+    fn policy_and_already_done_and_unexpected() {
+        assert_eq!(
+            classify(
+                OpKind::Get,
+                &api(500, ErrorCode::InternalError),
+                trace(0, 0)
+            ),
+            Failure::NotRetriedByPolicy
+        );
+        assert_eq!(
+            classify(OpKind::Delete, &api(404, ErrorCode::NotFound), trace(1, 0)),
+            Failure::AlreadyDone
+        );
+        // A 404 on a first attempt is no fault the soak injected.
+        assert_eq!(
+            classify(OpKind::Delete, &api(404, ErrorCode::NotFound), trace(0, 0)),
+            Failure::Unexpected
+        );
+        assert_eq!(
+            classify(
+                OpKind::Get,
+                &api(400, ErrorCode::ValidationError),
+                trace(0, 0)
+            ),
+            Failure::Unexpected
+        );
+    }
+}
