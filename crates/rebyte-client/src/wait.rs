@@ -130,7 +130,8 @@ impl Client {
         finished: impl Fn(&Task) -> bool + Send,
     ) -> Result<Task> {
         let start = Instant::now();
-        let deadline = start + options.timeout;
+        // A timeout too long to add to an instant is no deadline at all.
+        let deadline = start.checked_add(options.timeout);
         let mut interval = options.initial_interval.min(options.max_interval);
         let mut last: Option<Task> = None;
         let mut failed_polls = 0u32;
@@ -139,7 +140,11 @@ impl Client {
             waited: start.elapsed(),
         };
         loop {
-            match tokio::time::timeout_at(deadline, self.get_task(id)).await {
+            let poll = match deadline {
+                Some(deadline) => tokio::time::timeout_at(deadline, self.get_task(id)).await,
+                None => Ok(self.get_task(id).await),
+            };
+            match poll {
                 Err(_) => return Err(timed_out(last)),
                 Ok(Ok(task)) => {
                     failed_polls = 0;
@@ -156,20 +161,28 @@ impl Client {
                 }
                 Ok(Err(error)) => return Err(error),
             }
-            let now = Instant::now();
-            if now >= deadline {
-                return Err(timed_out(last));
+            let mut pause = jitter(interval);
+            if let Some(deadline) = deadline {
+                let now = Instant::now();
+                if now >= deadline {
+                    return Err(timed_out(last));
+                }
+                pause = pause.min(deadline - now);
             }
-            let pause = jitter(interval).min(deadline - now);
             tokio::time::sleep(pause).await;
-            interval = interval.mul_f64(1.5).min(options.max_interval);
+            interval = scale(interval, 1.5).min(options.max_interval);
         }
     }
 }
 
 /// `interval` ±20 %.
 fn jitter(interval: Duration) -> Duration {
-    interval.mul_f64(0.8 + 0.4 * fastrand::f64())
+    scale(interval, 0.8 + 0.4 * fastrand::f64())
+}
+
+/// `interval × factor`, saturating at `Duration::MAX` instead of panicking.
+fn scale(interval: Duration, factor: f64) -> Duration {
+    Duration::try_from_secs_f64(interval.as_secs_f64() * factor).unwrap_or(Duration::MAX)
 }
 
 #[cfg(test)]

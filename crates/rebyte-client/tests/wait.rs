@@ -226,3 +226,33 @@ async fn dropping_the_wait_stops_polling() {
         "no poll after the drop"
     );
 }
+
+#[tokio::test]
+async fn huge_durations_in_the_options_do_not_panic() {
+    let server = MockServer::start().await;
+    scripted(
+        &server,
+        vec![
+            task("running", &[("p1", "running")]),
+            task("completed", &[("p1", "succeeded")]),
+        ],
+    )
+    .await;
+    let client = client(&server);
+    // A timeout too far away to add to an instant: the wait goes on until the task is done.
+    let endless = fast_wait().timeout(Duration::MAX);
+    let done = client.wait_for_task(&task_id(), &endless).await.unwrap();
+    assert_eq!(done.status, TaskStatus::Completed);
+    // Intervals too long to grow or jitter: the deadline still ends the wait.
+    let slow = rebyte_client::WaitOptions::default()
+        .initial_interval(Duration::MAX)
+        .max_interval(Duration::MAX)
+        .timeout(Duration::from_millis(20));
+    let server = MockServer::start().await;
+    scripted(&server, vec![task("running", &[("p1", "running")])]).await;
+    let err = crate::client(&server)
+        .wait_for_task(&task_id(), &slow)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::WaitTimeout { .. }), "{err:?}");
+}
