@@ -1,5 +1,7 @@
 //! The task endpoints.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use bytes::Bytes;
 use rebyte_types::catalog::{
     CANCEL_TASK, CREATE_PROMPT, CREATE_TASK, DELETE_TASK, GET_TASK, LIST_TASKS, SET_VISIBILITY,
@@ -12,7 +14,7 @@ use serde::Serialize;
 
 use crate::client::Client;
 use crate::error::{Error, Result};
-use crate::transport::Call;
+use crate::transport::{Call, Sent};
 
 /// Serializes a request body after validating it.
 pub(crate) fn json_body<T: Serialize + Validate>(request: &T) -> Result<Bytes> {
@@ -118,16 +120,43 @@ impl Client {
 
     /// Soft-deletes a task: `DELETE /v1/tasks/:id`. Afterwards it is gone from the list and
     /// reading it answers 404.
+    ///
+    /// Retried like any retry-safe request. When an attempt's answer was lost (a timeout, a
+    /// dropped connection, a 502/503/504) and the retry answers `404 not_found`, the first
+    /// attempt deleted the task, so the call succeeds; a 404 otherwise is an error.
     pub async fn delete_task(&self, id: &TaskId) -> Result<()> {
-        self.send(Call {
-            endpoint: &DELETE_TASK,
-            id: Some(id),
-            query: &[],
-            body: None,
-            timeout: self.inner.request_timeout,
+        let url = self.endpoint_url(&DELETE_TASK, Some(id), &[])?;
+        let timeout = self.inner.request_timeout;
+        let may_have_deleted = AtomicBool::new(false);
+        self.with_retries(DELETE_TASK.operation, DELETE_TASK.retry_safe, |attempt| {
+            let (url, may_have_deleted) = (&url, &may_have_deleted);
+            async move {
+                match self
+                    .attempt(&DELETE_TASK, url, None, timeout, attempt)
+                    .await
+                {
+                    Ok(_) => Ok(()),
+                    Err(failure)
+                        if failure.error.is_not_found()
+                            && may_have_deleted.load(Ordering::Relaxed) =>
+                    {
+                        tracing::debug!(
+                            operation = DELETE_TASK.operation,
+                            attempt,
+                            "gone on retry: an earlier attempt deleted it"
+                        );
+                        Ok(())
+                    }
+                    Err(failure) => {
+                        if failure.sent == Sent::Maybe {
+                            may_have_deleted.store(true, Ordering::Relaxed);
+                        }
+                        Err(failure)
+                    }
+                }
+            }
         })
         .await
-        .map(drop)
     }
 
     /// Stops the running prompt of a task: `POST /v1/tasks/:id/cancel`. Any 2xx is success.

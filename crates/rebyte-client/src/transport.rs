@@ -198,7 +198,7 @@ impl Client {
     }
 
     /// One attempt: send, read the whole answer, classify.
-    async fn attempt(
+    pub(crate) async fn attempt(
         &self,
         endpoint: &'static Endpoint,
         url: &url::Url,

@@ -342,3 +342,40 @@ async fn the_operation_timeout_bounds_retries() {
     let count = request_count(&server).await;
     assert!((2..10).contains(&count), "{count} attempts");
 }
+
+fn task_not_found() -> ResponseTemplate {
+    json(
+        404,
+        r#"{"error":{"code":"not_found","message":"Task not found"}}"#,
+    )
+}
+
+/// A delete whose answer was lost may have deleted the task: the retry's 404 then means the
+/// delete is done. A 404 after an attempt that never reached the server is still an error.
+#[tokio::test]
+async fn a_retried_delete_that_finds_the_task_gone_succeeded() {
+    let server = MockServer::start().await;
+    Mock::given(method("DELETE"))
+        .respond_with(first_then(
+            1,
+            ResponseTemplate::new(504).set_body_string("gateway timeout"),
+            task_not_found(),
+        ))
+        .mount(&server)
+        .await;
+    client(&server).delete_task(&task_id()).await.unwrap();
+    assert_eq!(request_count(&server).await, 2);
+
+    for first in [
+        task_not_found(),
+        ResponseTemplate::new(429).insert_header("retry-after", "0"),
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(method("DELETE"))
+            .respond_with(first_then(1, first, task_not_found()))
+            .mount(&server)
+            .await;
+        let err = client(&server).delete_task(&task_id()).await.unwrap_err();
+        assert!(err.is_not_found(), "{err:?}");
+    }
+}
