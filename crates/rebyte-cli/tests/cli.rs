@@ -510,3 +510,22 @@ fn ctrl_c_while_waiting_stops_cleanly_and_can_cancel() {
         }
     }
 }
+
+/// `rebyte completions bash | head -1`: the reader closes the pipe early, which is not a bug.
+#[test]
+fn completions_into_a_closed_pipe_end_quietly() {
+    for shell in ["bash", "zsh"] {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("rebyte"))
+            .args(["completions", shell])
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Close the reading end before the program writes anything.
+        drop(child.stdout.take());
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(stderr(&output), "", "{shell}");
+        assert_eq!(output.status.code(), Some(0), "{shell}");
+    }
+}

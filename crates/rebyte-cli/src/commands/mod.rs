@@ -34,8 +34,11 @@ pub async fn dispatch(cli: Cli, base_url_on_command_line: bool, printer: Printer
     match cli.command {
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut command, "rebyte", &mut std::io::stdout());
-            Ok(())
+            // Into memory first: clap_complete panics when its writer fails, and a reader
+            // that stops early (`| head`) closes the pipe.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut command, "rebyte", &mut script);
+            write_stdout(&script)
         }
         #[cfg(feature = "local")]
         Command::Sim(crate::cli::SimCommand::Serve(args)) => sim::serve(args, printer).await,
@@ -60,6 +63,15 @@ pub async fn dispatch(cli: Cli, base_url_on_command_line: bool, printer: Printer
             batch::batch(&ctx, args).await
         }
     }
+}
+
+/// Writes `bytes` to stdout. Like every result the printer writes, a failed write (a reader
+/// that stopped early, as `| head` does) is not worth a message.
+fn write_stdout(bytes: &[u8]) -> CliResult {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(bytes).and_then(|()| stdout.flush());
+    Ok(())
 }
 
 /// Whether the command reads its input from stdin (so the key cannot come from there too).
