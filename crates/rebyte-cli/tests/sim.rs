@@ -372,7 +372,34 @@ fn exit_6_when_waiting_times_out() {
     assert_eq!(output.status.code(), Some(6), "{}", stderr(&output));
     let err = stderr(&output);
     assert!(err.starts_with("error: gave up waiting after"), "{err}");
-    assert!(err.ends_with("the task keeps running\n"), "{err}");
+    let url = stdout(&output);
+    let id = url.trim().rsplit('/').next().unwrap();
+    assert!(
+        err.ends_with(&format!("the task keeps running: rebyte tasks wait {id}\n")),
+        "{err}"
+    );
+}
+
+/// With `--json` nothing is printed before the end, so a wait that times out names the task
+/// in its error line: the task exists and must not be lost.
+#[test]
+fn run_json_timeout_names_the_task() {
+    let sim = Sim::start();
+    let output = sim
+        .rebyte()
+        .args(["run", "--wait", "--timeout", "200ms", "--json"])
+        .args(FAST)
+        .arg(format!("Hang {}", rebyte_sim::HANG_MARKER))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(6), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "");
+    let listed = sim.rebyte().args(["tasks", "list", "-q"]).output().unwrap();
+    let id = stdout(&listed).trim().to_owned();
+    assert_eq!(id.lines().count(), 1, "{id}");
+    let err = stderr(&output);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains(&format!("rebyte tasks wait {id}")), "{err}");
 }
 
 #[test]

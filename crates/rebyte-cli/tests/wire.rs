@@ -257,6 +257,43 @@ fn share_prints_the_share_link() {
     assert_eq!(body, json!({"visibility": "public"}));
 }
 
+/// The task was created, then sharing it failed: the error line still names the task and
+/// its live URL, since `--json` printed nothing before the end.
+#[test]
+fn run_names_the_created_task_when_a_later_step_fails() {
+    let server = Server::start();
+    server.mount(
+        Mock::given(method("POST"))
+            .and(path("/v1/tasks"))
+            .respond_with(ResponseTemplate::new(201).set_body_json(json!({
+                "id": TASK_ID,
+                "workspaceId": "ws-1",
+                "url": "https://app.rebyte.ai/run/6f1c2b9e-0d3a-4c55-9a41-1f2e3d4c5b6a",
+                "status": "running",
+                "createdAt": "2026-02-09T10:30:00.000Z"
+            }))),
+    );
+    server.mount(
+        Mock::given(method("PATCH"))
+            .and(path(format!("/v1/tasks/{TASK_ID}/visibility")))
+            .respond_with(ResponseTemplate::new(403).set_body_json(
+                json!({"error": {"code": "insufficient_scopes", "message": "Missing tasks:write"}}),
+            )),
+    );
+    let output = rebyte_at(&server.base())
+        .args(["run", "Summarise the README", "--public", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    assert_eq!(stdout(&output), "");
+    assert_eq!(
+        stderr(&output),
+        format!(
+            "error: the API answered 403 insufficient_scopes: Missing tasks:write; task {TASK_ID} was created: https://app.rebyte.ai/run/{TASK_ID}\n"
+        )
+    );
+}
+
 #[test]
 fn garbage_answer_is_one_line_and_exit_3() {
     let server = Server::start();

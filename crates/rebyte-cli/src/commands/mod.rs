@@ -306,7 +306,14 @@ pub async fn wait(
     tokio::select! {
         result = waiting => {
             progress.finish();
-            Ok(result?)
+            result.map_err(|err| {
+                let mut err = CliError::from(err);
+                if err.exit == Exit::WaitTimeout {
+                    // Say how to pick the wait up again, with the id a script may not have.
+                    err.message = format!("{}: rebyte tasks wait {id}", err.message);
+                }
+                err
+            })
         }
         () = crate::interrupt::interrupted() => {
             Err(on_interrupt(ctx, id, args.cancel_on_interrupt, progress).await)

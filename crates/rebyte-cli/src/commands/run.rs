@@ -1,12 +1,12 @@
 //! `rebyte run`: the whole documented flow in one command.
 
-use rebyte_types::{Task, Visibility};
+use rebyte_types::{CreatedTask, Task, Visibility};
 use serde::Serialize;
 
 use crate::cli::RunArgs;
 use crate::commands::{build_request, read_prompt, task_exit, wait, watch};
 use crate::config::Context;
-use crate::exit::CliResult;
+use crate::exit::{CliError, CliResult};
 use crate::output::{self, CYAN, Mode, paint};
 
 /// The width of the labels of `run`'s human output, so that its parts line up.
@@ -36,6 +36,26 @@ pub async fn run(ctx: &Context, args: RunArgs) -> CliResult {
     // From here on Ctrl-C is handled (once the wait starts, it stops it cleanly).
     let _interrupts = (args.wait || args.watch).then(crate::interrupt::handle);
     progress.finish();
+    follow(ctx, &args, &created).await.map_err(|err| {
+        // The task exists whatever failed next: the error says which one, since `--json`
+        // has printed nothing yet.
+        if err.message.is_empty() || err.message.contains(created.id.as_str()) {
+            err
+        } else {
+            CliError::new(
+                err.exit,
+                format!(
+                    "{}; task {} was created: {}",
+                    err.message, created.id, created.url
+                ),
+            )
+        }
+    })
+}
+
+/// Everything after the task exists: the live URL, sharing, watching or waiting, the outcome.
+async fn follow(ctx: &Context, args: &RunArgs, created: &CreatedTask) -> CliResult {
+    let printer = &ctx.printer;
 
     // The live URL goes out at once, before any waiting.
     match printer.mode() {
