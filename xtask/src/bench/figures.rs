@@ -1,7 +1,7 @@
 //! The measurements, one function per figure, and the run that strings them together.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode, Stdio};
+use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt as _;
@@ -10,11 +10,12 @@ use rebyte_sim::{DEFAULT_API_KEY, FaultConfig, SimConfig, Timings};
 use tokio::runtime::Runtime;
 
 use super::floor::RawGet;
+use super::process::run_bounded;
 use super::python::{self, Python};
 use super::server::SimServer;
 use super::stats::median;
 use super::table::{self, MIB, Row, Target, Value};
-use super::{BoxError, Options, build_release, memory, target_dir, workspace_root};
+use super::{BoxError, Options, build_release, target_dir, workspace_root};
 
 /// How much work each figure does.
 #[derive(Debug, Clone, Copy)]
@@ -70,6 +71,8 @@ const PYTHON_POLL: Duration = Duration::from_millis(100);
 /// Our client's first pause between polls in the fan-out figure; it grows ×1.5 up to
 /// [`PYTHON_POLL`], the same cap as the Python client's fixed interval.
 const OUR_FIRST_POLL: Duration = Duration::from_millis(50);
+/// The longest one CLI run may take.
+const CLI_LIMIT: Duration = Duration::from_secs(30);
 /// Keep-alive connections of the simulator throughput figure.
 const RPS_CONNECTIONS: usize = 64;
 
@@ -321,30 +324,27 @@ impl Bench {
         let result = (|| -> Result<_, BoxError> {
             let id = self.task.as_str().to_owned();
             let ours = || -> Result<Duration, BoxError> {
-                let start = Instant::now();
-                let out = Command::new(&self.rebyte_bin)
-                    .args([
-                        "--base-url",
-                        &self.server.base_url,
-                        "tasks",
-                        "get",
-                        &id,
-                        "--json",
-                    ])
-                    .env("REBYTE_API_KEY", DEFAULT_API_KEY)
-                    .stdin(Stdio::null())
-                    .output()?;
-                let elapsed = start.elapsed();
-                if !out.status.success() {
-                    return Err(format!(
-                        "rebyte tasks get failed: {}",
-                        String::from_utf8_lossy(&out.stderr).trim()
-                    )
-                    .into());
-                }
-                Ok(elapsed)
+                let done = run_bounded(
+                    Command::new(&self.rebyte_bin)
+                        .args([
+                            "--base-url",
+                            &self.server.base_url,
+                            "tasks",
+                            "get",
+                            &id,
+                            "--json",
+                        ])
+                        .env("REBYTE_API_KEY", DEFAULT_API_KEY),
+                    CLI_LIMIT,
+                    false,
+                )?
+                .ok("rebyte tasks get")?;
+                Ok(done.elapsed)
             };
-            let theirs = || self.python.cli_once(&["tasks", "get", &id, "--json"]);
+            let theirs = || {
+                self.python
+                    .cli_once(&["tasks", "get", &id, "--json"], CLI_LIMIT)
+            };
             // One warm-up each (page cache, first-run costs).
             ours()?;
             theirs()?;
@@ -447,27 +447,18 @@ impl Bench {
         let result = (|| -> Result<_, BoxError> {
             let file = TempFile::sparse(size)?;
             let exe = std::env::current_exe()?;
-            let mut child = Command::new(exe)
-                .args(["bench", "--upload-probe"])
-                .arg(file.path())
-                .env("REBYTE_BASE_URL", &self.server.base_url)
-                .env("REBYTE_API_KEY", DEFAULT_API_KEY)
-                .stdin(Stdio::null())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()?;
-            let (status, sampled) = memory::wait_sampling(&mut child, Duration::from_secs(300))?;
-            let out = child.wait_with_output()?;
-            if !status.success() {
-                return Err(format!(
-                    "upload probe failed ({status}): {}",
-                    String::from_utf8_lossy(&out.stderr).trim()
-                )
-                .into());
-            }
-            let line = String::from_utf8_lossy(&out.stdout);
-            let json: serde_json::Value =
-                serde_json::from_str(line.lines().last().ok_or("upload probe printed nothing")?)?;
+            let done = run_bounded(
+                Command::new(exe)
+                    .args(["bench", "--upload-probe"])
+                    .arg(file.path())
+                    .env("REBYTE_BASE_URL", &self.server.base_url)
+                    .env("REBYTE_API_KEY", DEFAULT_API_KEY),
+                Duration::from_secs(300),
+                true,
+            )?
+            .ok("upload probe")?;
+            let json = done.json()?;
+            let sampled = done.peak;
             let ours_kib = python::field(&json, "vmhwm_kib")? as u64;
             let ours = (ours_kib * 1024).max(sampled.unwrap_or(0));
             let ours_secs = python::field(&json, "seconds")?;

@@ -5,9 +5,6 @@
 //! harness samples it from outside while the program runs (a lower bound, and a check
 //! that the self-report is honest). The figure is the larger of the two.
 
-use std::process::{Child, ExitStatus};
-use std::time::{Duration, Instant};
-
 /// Parses the `VmHWM:` line of a `/proc/<pid>/status` text into bytes.
 ///
 /// The kernel writes it as `VmHWM:\t   12345 kB` (kibibytes, whatever the unit says).
@@ -29,30 +26,6 @@ pub fn vmhwm_of(pid: u32) -> Option<u64> {
 /// This process's peak resident memory so far, in bytes.
 pub fn own_vmhwm() -> Option<u64> {
     parse_vmhwm(&std::fs::read_to_string("/proc/self/status").ok()?)
-}
-
-/// Waits for `child`, sampling its `VmHWM` every few milliseconds; gives up (and kills it)
-/// after `limit`. Returns the exit status and the highest sample seen.
-pub fn wait_sampling(
-    child: &mut Child,
-    limit: Duration,
-) -> std::io::Result<(ExitStatus, Option<u64>)> {
-    let start = Instant::now();
-    let mut peak: Option<u64> = None;
-    loop {
-        if let Some(sample) = vmhwm_of(child.id()) {
-            peak = Some(peak.map_or(sample, |p| p.max(sample)));
-        }
-        if let Some(status) = child.try_wait()? {
-            return Ok((status, peak));
-        }
-        if start.elapsed() > limit {
-            child.kill()?;
-            let status = child.wait()?;
-            return Ok((status, peak));
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ mod load;
 pub mod memory;
 mod options;
 mod probe;
+mod process;
 mod python;
 pub mod server;
 mod stats;

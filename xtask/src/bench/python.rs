@@ -2,12 +2,12 @@
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value as Json;
 
 use super::BoxError;
-use super::memory;
+use super::process::run_bounded;
 
 /// Where the Python baselines are and which server they talk to.
 #[derive(Debug, Clone)]
@@ -45,47 +45,17 @@ impl Python {
     /// Runs `bench_ref.py <args>` (bounded by `limit`) and returns the JSON line it prints,
     /// with the peak resident memory sampled from outside.
     pub fn driver(&self, args: &[&str], limit: Duration) -> Result<(Json, Option<u64>), BoxError> {
-        let mut child = self
-            .command("bench_ref.py")
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()?;
-        let (status, peak) = memory::wait_sampling(&mut child, limit)?;
-        let mut stdout = String::new();
-        let mut stderr = String::new();
-        use std::io::Read as _;
-        if let Some(mut out) = child.stdout.take() {
-            out.read_to_string(&mut stdout)?;
-        }
-        if let Some(mut err) = child.stderr.take() {
-            err.read_to_string(&mut stderr)?;
-        }
-        if !status.success() {
-            return Err(
-                format!("bench_ref.py {args:?} failed ({status}): {}", stderr.trim()).into(),
-            );
-        }
-        let line = stdout
-            .lines()
-            .last()
-            .ok_or("bench_ref.py printed nothing")?;
-        Ok((serde_json::from_str(line)?, peak))
+        let done = run_bounded(self.command("bench_ref.py").args(args), limit, true)?
+            .ok(&format!("bench_ref.py {args:?}"))?;
+        Ok((done.json()?, done.peak))
     }
 
-    /// Runs `rebyte_ref_cli.py <args>` once and returns its whole-process wall time.
-    pub fn cli_once(&self, args: &[&str]) -> Result<Duration, BoxError> {
-        let start = Instant::now();
-        let out = self.command("rebyte_ref_cli.py").args(args).output()?;
-        let elapsed = start.elapsed();
-        if !out.status.success() {
-            return Err(format!(
-                "rebyte_ref_cli.py {args:?} failed: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            )
-            .into());
-        }
-        Ok(elapsed)
+    /// Runs `rebyte_ref_cli.py <args>` once (bounded by `limit`) and returns its
+    /// whole-process wall time.
+    pub fn cli_once(&self, args: &[&str], limit: Duration) -> Result<Duration, BoxError> {
+        let done = run_bounded(self.command("rebyte_ref_cli.py").args(args), limit, false)?
+            .ok(&format!("rebyte_ref_cli.py {args:?}"))?;
+        Ok(done.elapsed)
     }
 }
 
