@@ -136,6 +136,22 @@ impl Simulator {
         })
     }
 
+    /// Runs `op`, which writes, where it cannot stall the async runtime: on a blocking
+    /// thread when the store is a shared file (the write may wait for another process's
+    /// lock), inline in memory (where nothing waits).
+    pub(crate) async fn write_off_runtime<T: Send + 'static>(
+        &self,
+        op: impl FnOnce(&Simulator) -> Result<T, ApiError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        if !self.inner.store.is_shared() {
+            return op(self);
+        }
+        let sim = self.clone();
+        tokio::task::spawn_blocking(move || op(&sim))
+            .await
+            .unwrap_or_else(|e| Err(ApiError::internal(format!("the simulator failed: {e}"))))
+    }
+
     /// The configuration the simulator runs with.
     pub fn config(&self) -> &SimConfig {
         &self.inner.config

@@ -13,7 +13,10 @@
 //!   over it and [`serve`] runs that router on a listener until a shutdown future resolves.
 //! - State lives in SQLite: in memory ([`Simulator::in_memory`]) or in a file
 //!   ([`Simulator::open`]) that several processes share (WAL, busy timeout, every write in a
-//!   `BEGIN IMMEDIATE` transaction, so concurrent writers lose nothing).
+//!   `BEGIN IMMEDIATE` transaction, so concurrent writers lose nothing). With a file, reads
+//!   use a connection of their own, so they never wait behind a write that waits for another
+//!   process's lock, and the server runs writes on blocking threads, so such a wait cannot
+//!   stall the async runtime.
 //! - Time: nothing runs in the background. A task's first prompt is `pending` while its VM
 //!   "provisions" ([`Timings::provision`], or [`Timings::reused_provision`] when the task
 //!   reuses a workspace), then `running` for [`Timings::per_prompt`], then done; follow-ups

@@ -1,6 +1,6 @@
 //! SQLite storage. One schema serves both modes: `:memory:` for a simulator of one process,
-//! a file (WAL, busy timeout, `BEGIN IMMEDIATE` for every write) for simulators in several
-//! processes that share state.
+//! a file (WAL, busy timeout, `BEGIN IMMEDIATE` for every write, a second connection for
+//! reads) for simulators in several processes that share state.
 
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
@@ -87,11 +87,19 @@ pub(crate) struct FileRow {
     pub sha256: Option<String>,
 }
 
-/// The connection, behind a mutex.
+/// The connections, each behind a mutex.
+///
+/// In memory there is one connection. With a file there are two: writes go through one and
+/// may wait (up to the busy timeout) for another process's write to finish, while reads go
+/// through the other and, thanks to WAL, never wait for a writer.
 #[derive(Debug)]
 pub(crate) struct Store {
     conn: Mutex<Connection>,
+    reader: Option<Mutex<Connection>>,
 }
+
+/// How long a write waits for another process's write lock.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl Store {
     /// Opens an in-memory store (`path` = `None`) or a file shared with other processes.
@@ -99,7 +107,7 @@ impl Store {
         let mut conn = match path {
             Some(p) => {
                 let conn = Connection::open(p)?;
-                conn.busy_timeout(Duration::from_secs(30))?;
+                conn.busy_timeout(BUSY_TIMEOUT)?;
                 conn.pragma_update(None, "journal_mode", "WAL")?;
                 conn.pragma_update(None, "synchronous", "NORMAL")?;
                 conn
@@ -118,9 +126,25 @@ impl Store {
             )],
         )?;
         tx.commit()?;
+        let reader = match path {
+            Some(p) => {
+                let reader = Connection::open(p)?;
+                reader.busy_timeout(BUSY_TIMEOUT)?;
+                reader.set_prepared_statement_cache_capacity(64);
+                Some(Mutex::new(reader))
+            }
+            None => None,
+        };
         Ok(Self {
             conn: Mutex::new(conn),
+            reader,
         })
+    }
+
+    /// Whether the store is a file that other processes may write, so that a write can
+    /// wait for their lock.
+    pub fn is_shared(&self) -> bool {
+        self.reader.is_some()
     }
 
     fn lock(&self) -> MutexGuard<'_, Connection> {
@@ -132,8 +156,10 @@ impl Store {
         &self,
         f: impl FnOnce(&Connection) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
-        let conn = self.lock();
-        f(&conn)
+        match &self.reader {
+            Some(reader) => f(&reader.lock().unwrap_or_else(|p| p.into_inner())),
+            None => f(&self.lock()),
+        }
     }
 
     /// Runs `f` in a `BEGIN IMMEDIATE` transaction, committed when `f` succeeds.

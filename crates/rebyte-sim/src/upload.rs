@@ -141,7 +141,12 @@ pub(crate) async fn put_upload(
         }
     }
     let digest = hex(&hasher.finalize());
-    if sim.record_upload(&id, size, &digest).is_err() {
+    let recorded = {
+        let (id, digest) = (id.clone(), digest.clone());
+        sim.write_off_runtime(move |sim| sim.record_upload(&id, size, &digest))
+            .await
+    };
+    if recorded.is_err() {
         return refuse(StatusCode::INTERNAL_SERVER_ERROR, "storage failed\n".into());
     }
     let mut response = StatusCode::OK.into_response();

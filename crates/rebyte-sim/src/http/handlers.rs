@@ -35,7 +35,9 @@ pub(super) async fn create_file(
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult {
     let request: CreateFileRequest = parse_body(body)?;
-    let created = sim.create_file(&origin, &request)?;
+    let created = sim
+        .write_off_runtime(move |sim| sim.create_file(&origin, &request))
+        .await?;
     Ok(json_response(StatusCode::CREATED, &created))
 }
 
@@ -45,7 +47,9 @@ pub(super) async fn create_task(
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult {
     let request: CreateTaskRequest = parse_body(body)?;
-    let created = sim.create_task(&origin, &request)?;
+    let created = sim
+        .write_off_runtime(move |sim| sim.create_task(&origin, &request))
+        .await?;
     Ok(json_response(StatusCode::CREATED, &created))
 }
 
@@ -98,7 +102,9 @@ pub(super) async fn create_prompt(
 ) -> ApiResult {
     let id = task_id(path)?;
     let request: FollowUpRequest = parse_body(body)?;
-    let created = sim.follow_up(&id, &request)?;
+    let created = sim
+        .write_off_runtime(move |sim| sim.follow_up(&id, &request))
+        .await?;
     Ok(json_response(StatusCode::CREATED, &created))
 }
 
@@ -110,7 +116,9 @@ pub(super) async fn set_visibility(
 ) -> ApiResult {
     let id = task_id(path)?;
     let request: SetVisibilityRequest = parse_body(body)?;
-    let answer = sim.set_visibility(&origin, &id, &request)?;
+    let answer = sim
+        .write_off_runtime(move |sim| sim.set_visibility(&origin, &id, &request))
+        .await?;
     Ok(json_response(StatusCode::OK, &answer))
 }
 
@@ -119,7 +127,8 @@ pub(super) async fn delete_task(
     path: Result<Path<String>, PathRejection>,
 ) -> ApiResult {
     let id = task_id(path)?;
-    sim.delete_task(&id)?;
+    sim.write_off_runtime(move |sim| sim.delete_task(&id))
+        .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -129,7 +138,9 @@ pub(super) async fn cancel_task(
     path: Result<Path<String>, PathRejection>,
 ) -> ApiResult {
     let id = task_id(path)?;
-    let task = sim.cancel_task(&origin, &id)?;
+    let task = sim
+        .write_off_runtime(move |sim| sim.cancel_task(&origin, &id))
+        .await?;
     Ok(json_response(StatusCode::OK, &task))
 }
 

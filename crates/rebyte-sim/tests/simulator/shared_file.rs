@@ -152,3 +152,75 @@ fn separate_processes_writing_at_once_lose_nothing() {
         .all(|t| parent.get_task(ORIGIN, &t.id).unwrap().prompts.len() == 2);
     assert!(followed);
 }
+
+/// While another process holds the state file's write lock, writes wait for it, but reads
+/// are still answered and the server is not stalled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_are_answered_while_another_process_holds_the_write_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.sqlite");
+    let clock = ManualClock::default();
+    let sim = Simulator::open(&path, SimConfig::with_clock(Arc::new(clock.clone()))).unwrap();
+    let server = crate::common::Harness::serve(sim, clock).await;
+    let client = server.client();
+    let created = client
+        .create_task(&CreateTaskRequest::new("before the lock"))
+        .await
+        .unwrap();
+
+    // Another process takes the write lock and keeps it until told (or five seconds).
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let (locked, is_locked) = std::sync::mpsc::channel::<()>();
+    let holder_path = path.clone();
+    let holder = std::thread::spawn(move || {
+        let mut conn = rusqlite::Connection::open(holder_path).unwrap();
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .unwrap();
+        locked.send(()).unwrap();
+        let _ = released.recv_timeout(std::time::Duration::from_secs(5));
+        tx.commit().unwrap();
+    });
+    is_locked.recv().unwrap();
+
+    // More writes than the server has worker threads, each waiting for the lock.
+    let writes: Vec<_> = (0..4)
+        .map(|i| {
+            let client = client.clone();
+            tokio::spawn(async move {
+                client
+                    .create_task(&CreateTaskRequest::new(format!("during the lock {i}")))
+                    .await
+            })
+        })
+        .collect();
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+
+    let started = std::time::Instant::now();
+    for _ in 0..3 {
+        let task = client.get_task(&created.id).await.unwrap();
+        assert_eq!(task.id, created.id);
+    }
+    let page = client.list_tasks(ListTasksQuery::default()).await.unwrap();
+    assert_eq!(page.total, 1, "the waiting writes are not visible yet");
+    let read_time = started.elapsed();
+
+    release.send(()).unwrap();
+    holder.join().unwrap();
+    for write in writes {
+        write.await.unwrap().unwrap();
+    }
+    assert!(
+        read_time < std::time::Duration::from_secs(2),
+        "reads waited {read_time:?} for the write lock"
+    );
+    assert_eq!(
+        client
+            .list_tasks(ListTasksQuery::default())
+            .await
+            .unwrap()
+            .total,
+        5
+    );
+    server.stop().await;
+}
