@@ -62,6 +62,8 @@ impl Plan {
     }
 }
 
+/// The Python baseline's pool size (fixed in `bench/python/rebyte_ref.py`).
+const PYTHON_POOL: usize = 10;
 /// Client concurrency of the fan-out figure.
 const FANOUT_CONCURRENCY: usize = 64;
 /// The simulated length of one prompt in the fan-out figure (provisioning takes no time).
@@ -378,39 +380,7 @@ impl Bench {
             "bench: fan-out of {n} tasks (prompt {} ms; client ×{FANOUT_CONCURRENCY}, Python pool of 10)",
             FANOUT_PER_PROMPT.as_millis()
         );
-        let ours = self.rt.block_on(async {
-            let options = WaitOptions::default()
-                .initial_interval(OUR_FIRST_POLL)
-                .max_interval(PYTHON_POLL)
-                .timeout(Duration::from_secs(120));
-            let start = Instant::now();
-            let results: Vec<Result<TaskStatus, rebyte_client::Error>> =
-                futures_util::stream::iter(0..n)
-                    .map(|i| {
-                        let client = &self.client;
-                        let options = &options;
-                        async move {
-                            let created = client
-                                .create_task(&CreateTaskRequest::new(format!("bench fan-out #{i}")))
-                                .await?;
-                            Ok(client.wait_for_task(&created.id, options).await?.status)
-                        }
-                    })
-                    .buffer_unordered(FANOUT_CONCURRENCY)
-                    .collect()
-                    .await;
-            let elapsed = start.elapsed();
-            let failed = results
-                .iter()
-                .filter(|r| !matches!(r, Ok(TaskStatus::Completed)))
-                .count();
-            if failed > 0 {
-                return Err(BoxError::from(format!(
-                    "{failed} of {n} tasks did not complete"
-                )));
-            }
-            Ok(elapsed)
-        });
+        let ours = self.our_fanout(n, FANOUT_CONCURRENCY);
         let ours = or_note(&mut self.notes, "fan-out (client)", ours);
         let py = (|| -> Result<Duration, BoxError> {
             let (json, _) = self.python.driver(
@@ -428,6 +398,15 @@ impl Bench {
             Ok(Duration::from_secs_f64(python::field(&json, "seconds")?))
         })();
         let py = or_note(&mut self.notes, "fan-out (Python)", py);
+        // The same work at the Python pool's concurrency shows what the figure is bound by.
+        let equal = self.our_fanout(n, PYTHON_POOL);
+        if let Some(equal) = or_note(&mut self.notes, "fan-out (client ×10)", equal) {
+            self.notes.push(format!(
+                "fan-out of {n} tasks at the Python pool's concurrency (×{PYTHON_POOL}): client {}{}",
+                Value::Time(equal),
+                py.map_or_else(String::new, |p| format!(", Python {}", Value::Time(p)))
+            ));
+        }
         Row {
             figure: format!(
                 "{n} tasks created and waited: ×{FANOUT_CONCURRENCY} vs Python pool of 10"
@@ -437,6 +416,44 @@ impl Bench {
             baseline_name: "Python",
             target: Target::FasterAtLeast(10.0),
         }
+    }
+
+    /// Creates `n` tasks and waits for each, `concurrency` at a time; every task must end
+    /// `completed`.
+    fn our_fanout(&self, n: usize, concurrency: usize) -> Result<Duration, BoxError> {
+        self.rt.block_on(async {
+            let options = WaitOptions::default()
+                .initial_interval(OUR_FIRST_POLL)
+                .max_interval(PYTHON_POLL)
+                .timeout(Duration::from_secs(120));
+            let start = Instant::now();
+            let results: Vec<Result<TaskStatus, rebyte_client::Error>> =
+                futures_util::stream::iter(0..n)
+                    .map(|i| {
+                        let client = &self.client;
+                        let options = &options;
+                        async move {
+                            let prompt = format!("bench fan-out ×{concurrency} #{i}");
+                            let created =
+                                client.create_task(&CreateTaskRequest::new(prompt)).await?;
+                            Ok(client.wait_for_task(&created.id, options).await?.status)
+                        }
+                    })
+                    .buffer_unordered(concurrency)
+                    .collect()
+                    .await;
+            let elapsed = start.elapsed();
+            let failed = results
+                .iter()
+                .filter(|r| !matches!(r, Ok(TaskStatus::Completed)))
+                .count();
+            if failed > 0 {
+                return Err(BoxError::from(format!(
+                    "{failed} of {n} tasks did not complete"
+                )));
+            }
+            Ok(elapsed)
+        })
     }
 
     /// Peak resident memory of a process uploading one large file: the client (this
