@@ -294,6 +294,69 @@ fn run_names_the_created_task_when_a_later_step_fails() {
     );
 }
 
+/// A create that may have reached the server (a gateway's 502, an unreadable answer) may
+/// have created the task: the line says so and where to look, so nobody creates it twice.
+/// A refusal (4xx) says nothing of the kind.
+#[test]
+fn a_create_that_may_have_happened_says_so() {
+    let server = Server::start();
+    server.mount(
+        Mock::given(method("POST"))
+            .and(path("/v1/tasks"))
+            .respond_with(ResponseTemplate::new(502).set_body_string("<html>Bad Gateway</html>")),
+    );
+    server.mount(
+        Mock::given(method("POST"))
+            .and(path(format!("/v1/tasks/{TASK_ID}/prompts")))
+            .respond_with(ResponseTemplate::new(200).set_body_string("<html>oops</html>")),
+    );
+    let output = rebyte_at(&server.base())
+        .args(["tasks", "create", "Summarise the README"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    let err = stderr(&output);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.ends_with(
+            "; the task may have been created all the same: check with `rebyte tasks list`\n"
+        ),
+        "{err}"
+    );
+    let output = rebyte_at(&server.base())
+        .args(["tasks", "follow-up", TASK_ID, "Now add tests"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    let err = stderr(&output);
+    assert!(
+        err.ends_with(&format!(
+            "; the prompt may have been sent all the same: check with `rebyte tasks get {TASK_ID}`\n"
+        )),
+        "{err}"
+    );
+    // Never repeated: the API has no idempotency key.
+    assert_eq!(server.requests().len(), 2);
+
+    let server = Server::start();
+    server.mount(
+        Mock::given(method("POST"))
+            .and(path("/v1/tasks"))
+            .respond_with(ResponseTemplate::new(400).set_body_json(
+                json!({"error": {"code": "validation_error", "message": "Invalid request body"}}),
+            )),
+    );
+    let output = rebyte_at(&server.base())
+        .args(["run", "Summarise the README"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    assert_eq!(
+        stderr(&output),
+        "error: the API answered 400 validation_error: Invalid request body\n"
+    );
+}
+
 #[test]
 fn garbage_answer_is_one_line_and_exit_3() {
     let server = Server::start();

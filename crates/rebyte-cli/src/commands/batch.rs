@@ -8,7 +8,7 @@ use rebyte_types::{CreateTaskRequest, CreatedTask, Task, Validate, Visibility};
 use serde::Serialize;
 
 use crate::cli::BatchArgs;
-use crate::commands::{io_reason, task_exit};
+use crate::commands::{creation_error, io_reason, task_exit};
 use crate::config::Context;
 use crate::exit::{CliError, CliResult, Exit};
 
@@ -173,7 +173,10 @@ async fn one(ctx: &Context, line: usize, text: String, args: &BatchArgs) -> Batc
     let created = match ctx.client.create_task(&request).await {
         Ok(created) => created,
         Err(err) => {
-            fail(&mut result, err.into());
+            fail(
+                &mut result,
+                creation_error(err, "the task may have been created", "rebyte tasks list"),
+            );
             return result;
         }
     };

@@ -212,6 +212,26 @@ pub async fn build_request(
     Ok(request)
 }
 
+/// The error of a call that creates something (a task, a follow-up prompt) that the API has
+/// no idempotency key for. When the request may have reached the server (an answer that
+/// could not be read, a broken connection, a timeout, a 5xx) the thing may exist all the
+/// same, and the line says so (`what`: "the task may have been created") and where to look,
+/// so that nobody creates it twice by mistake.
+pub fn creation_error(err: rebyte_client::Error, what: &str, look: &str) -> CliError {
+    use rebyte_client::Error;
+    let unsure = match &err {
+        Error::Decode { .. } | Error::Timeout { .. } => true,
+        Error::Transport { .. } => !err.is_connect(),
+        Error::Api { status, .. } | Error::UnexpectedResponse { status, .. } => *status >= 500,
+        _ => false,
+    };
+    let mut err = CliError::from(err);
+    if unsure {
+        err.message = format!("{}; {what} all the same: check with `{look}`", err.message);
+    }
+    err
+}
+
 /// The exit of a task that ended: 0, 4 (failed) or 5 (canceled).
 pub fn task_exit(task: &Task) -> CliResult {
     match task.status.outcome() {

@@ -6,7 +6,9 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::cli::TasksCommand;
-use crate::commands::{build_request, done_exit, read_prompt, task_exit, task_id, wait, watch};
+use crate::commands::{
+    build_request, creation_error, done_exit, read_prompt, task_exit, task_id, wait, watch,
+};
 use crate::config::Context;
 use crate::exit::{CliError, CliResult};
 use crate::output::{self, CYAN, Mode, paint};
@@ -38,7 +40,9 @@ pub async fn tasks(ctx: &Context, command: TasksCommand) -> CliResult {
             let progress = printer.spinner("preparing the task");
             let request = build_request(ctx, prompt, &create, &progress).await?;
             progress.set("creating the task (provisioning a VM)");
-            let created = ctx.client.create_task(&request).await?;
+            let created = ctx.client.create_task(&request).await.map_err(|e| {
+                creation_error(e, "the task may have been created", "rebyte tasks list")
+            })?;
             progress.finish();
             match printer.mode() {
                 Mode::Json => printer.json(&created),
@@ -118,7 +122,13 @@ pub async fn tasks(ctx: &Context, command: TasksCommand) -> CliResult {
                 request = request.skill(skill);
             }
             request.validate()?;
-            let answer = ctx.client.follow_up(&id, &request).await?;
+            let answer = ctx.client.follow_up(&id, &request).await.map_err(|e| {
+                creation_error(
+                    e,
+                    "the prompt may have been sent",
+                    &format!("rebyte tasks get {id}"),
+                )
+            })?;
             let _interrupts = wait_for_it.then(crate::interrupt::handle);
             if !wait_for_it {
                 match printer.mode() {
