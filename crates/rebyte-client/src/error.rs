@@ -191,7 +191,7 @@ impl Error {
             cause = inner.source();
         }
         Error::Transport {
-            message: redact(&one_line(&message, 400), secret).into_boxed_str(),
+            message: one_line(&redact(&message, secret), 400).into_boxed_str(),
             source,
         }
     }
@@ -199,12 +199,14 @@ impl Error {
     /// An error answer: the API's error body when it is one, else a snippet.
     pub(crate) fn from_answer(status: u16, body: &[u8], secret: &str) -> Self {
         if let Ok(parsed) = serde_json::from_slice::<rebyte_types::ErrorBody>(body) {
-            let raw = String::from_utf8_lossy(&body[..body.len().min(MAX_BODY_BYTES)]);
+            // Masked before it is cut, so that a key across the cut cannot show in part.
+            let mut raw = redact(&head(body, MAX_BODY_BYTES, secret), secret);
+            raw.truncate(raw.floor_char_boundary(MAX_BODY_BYTES));
             return Error::Api {
                 status,
                 code: parsed.error.code,
-                message: redact(&one_line(&parsed.error.message, 1000), secret).into_boxed_str(),
-                body: redact(&raw, secret).into_boxed_str(),
+                message: one_line(&redact(&parsed.error.message, secret), 1000).into_boxed_str(),
+                body: raw.into_boxed_str(),
             };
         }
         Error::UnexpectedResponse {
@@ -235,16 +237,22 @@ pub(crate) fn is_transient_status(status: u16) -> bool {
     matches!(status, 429 | 502 | 503 | 504)
 }
 
-/// The start of a body on one line, the key (if present) masked.
+/// The first `bytes` bytes of a body as text, and enough more that a key starting within
+/// them is whole.
+fn head<'a>(body: &'a [u8], bytes: usize, secret: &str) -> std::borrow::Cow<'a, str> {
+    let end = body.len().min(bytes.saturating_add(secret.len()));
+    String::from_utf8_lossy(&body[..end])
+}
+
+/// The start of a body on one line, the key (if present) masked before the text is cut.
 pub(crate) fn snippet(body: &[u8], secret: &str) -> Box<str> {
-    let text = String::from_utf8_lossy(&body[..body.len().min(4 * SNIPPET_CHARS + 8)]);
+    let text = redact(&head(body, 4 * SNIPPET_CHARS + 8, secret), secret);
     let line = one_line(&text, SNIPPET_CHARS);
-    let line = if line.is_empty() {
-        "(empty body)".to_owned()
+    if line.is_empty() {
+        "(empty body)".into()
     } else {
-        line
-    };
-    redact(&line, secret).into_boxed_str()
+        line.into_boxed_str()
+    }
 }
 
 /// Collapses whitespace runs (newlines included) to one space and keeps at most `max` chars.
@@ -331,6 +339,32 @@ mod tests {
         assert!(!format!("{err:?}").contains("rbk_secret"));
         let err = Error::from_answer(500, b"echo rbk_secret", "rbk_secret");
         assert!(!err.to_string().contains("rbk_secret"));
+    }
+
+    #[test]
+    fn an_echoed_key_is_masked_even_where_the_text_is_cut() {
+        let secret = "rbk_0123456789abcdef";
+        for pad in 180..215 {
+            let message = format!("{} {secret} tail", "x".repeat(pad));
+            let html = format!("<p>{message}</p>");
+            let err = Error::from_answer(502, html.as_bytes(), secret);
+            let text = format!("{err} {err:?}");
+            assert!(!text.contains("rbk_0123"), "pad {pad}: {text}");
+            let long = format!("{} {secret}", "y".repeat(pad + 800));
+            let body = format!(r#"{{"error":{{"code":"unauthorized","message":"{long}"}}}}"#);
+            let err = Error::from_answer(401, body.as_bytes(), secret);
+            let text = format!("{err} {err:?}");
+            assert!(!text.contains("rbk_0123"), "pad {pad}: {text}");
+        }
+        for extra in 0..40 {
+            let body = format!(
+                r#"{{"error":{{"code":"unauthorized","message":"m"}},"pad":"{}{secret}"}}"#,
+                "z".repeat(MAX_BODY_BYTES - 60 + extra)
+            );
+            let err = Error::from_answer(401, body.as_bytes(), secret);
+            assert_eq!(err.code(), Some(&ErrorCode::Unauthorized));
+            assert!(!format!("{err:?}").contains("rbk_0123"), "extra {extra}");
+        }
     }
 
     #[test]
