@@ -38,7 +38,7 @@ pub struct GlobalArgs {
     /// Print only the id or URL (for scripts); no progress
     #[arg(long, short = 'q', global = true)]
     pub quiet: bool,
-    /// When to use colour: auto, always or never; NO_COLOR in the environment means never
+    /// When to use colour: auto, always or never; NO_COLOR in the environment turns auto off
     #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN", hide_possible_values = true)]
     pub color: ColorWhen,
     /// Log what happens to stderr (-v: requests, -vv: everything); the key is never shown
