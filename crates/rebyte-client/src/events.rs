@@ -245,7 +245,13 @@ impl Client {
                     return Ok(response);
                 }
                 let retry_after = crate::transport::retry_after(&response);
-                let body = response.bytes().await.unwrap_or_default();
+                // The error body is bounded by the timeout too: a body that never comes must
+                // not hold the stream. Without it the status still tells what happened.
+                let body = tokio::time::timeout(timeout, response.bytes())
+                    .await
+                    .ok()
+                    .and_then(Result::ok)
+                    .unwrap_or_default();
                 Err(this.status_failure(status, &body, retry_after))
             }
             .instrument(span)

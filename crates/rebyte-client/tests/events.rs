@@ -238,3 +238,39 @@ async fn a_silent_connection_is_replaced() {
     assert_eq!(seqs(&items), [0, 1, 1001]);
     server.abort();
 }
+
+/// An error answer whose body never comes ends the stream with its status instead of
+/// hanging: the per-attempt timeout bounds the error body too.
+#[tokio::test]
+async fn an_error_answer_whose_body_stalls_times_out() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}/v1", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut request = [0u8; 4096];
+        let _ = socket.read(&mut request).await.unwrap();
+        let head = "HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/html\r\ncontent-length: 100\r\n\r\n<html>";
+        socket.write_all(head.as_bytes()).await.unwrap();
+        // Never send the rest of the body.
+        socket
+    });
+    let client = rebyte_client::Client::builder()
+        .api_key(KEY)
+        .base_url(base)
+        .request_timeout(std::time::Duration::from_millis(50))
+        .retry_policy(rebyte_client::RetryPolicy::none())
+        .build()
+        .unwrap();
+    let items = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        client.events(&task_id()).collect::<Vec<_>>(),
+    )
+    .await
+    .expect("the stream ends by itself");
+    assert_eq!(items.len(), 1);
+    let err = items[0].as_ref().unwrap_err();
+    assert_eq!(err.status(), Some(503), "{err:?}");
+    server.abort();
+}
