@@ -72,7 +72,7 @@ pub enum ColorWhen {
 pub enum Command {
     /// Create a task and follow it: print its live URL at once, then watch or wait, and share
     #[command(
-        after_help = "Examples:\n  rebyte run \"Fix the failing test\" --repo acme/api --wait\n  rebyte --local run --skill deep-research --wait --public \"Summarise the Rust borrow checker\"\n  echo \"Write a haiku\" | rebyte run - --watch"
+        after_help = "Examples:\n  rebyte run \"Fix the failing test\" --repo acme/api --wait\n  rebyte --local run --skill deep-research --wait --public \"Summarise the Rust borrow checker\"\n  echo \"Write a haiku\" | rebyte run - --watch\n\nExit codes: 0 completed (or created, without --wait or --watch), 4 failed, 5 canceled,\n6 waiting timed out, 3 API or network error, 2 bad input, 130 Ctrl-C; all in `rebyte --help`"
     )]
     Run(RunArgs),
     /// Create, inspect, follow up, share, cancel and delete tasks
@@ -218,6 +218,9 @@ pub enum TasksCommand {
         all: bool,
     },
     /// Send a follow-up prompt to a task
+    #[command(
+        after_help = "Exit codes: 0 sent (with --wait: completed), 4 failed, 5 canceled, 6 waiting timed out,\n3 API or network error, 2 bad input, 130 Ctrl-C; all in `rebyte --help`"
+    )]
     FollowUp {
         /// The task id
         id: String,
@@ -235,6 +238,9 @@ pub enum TasksCommand {
         wait_args: WaitArgs,
     },
     /// Wait for a task (or one of its prompts) to end
+    #[command(
+        after_help = "Exit codes: 0 completed, 4 failed, 5 canceled, 6 waiting timed out, 3 API or network\nerror, 2 bad input, 130 Ctrl-C; all in `rebyte --help`"
+    )]
     Wait {
         /// The task id
         id: String,
@@ -246,6 +252,9 @@ pub enum TasksCommand {
         wait_args: WaitArgs,
     },
     /// Stream a task's live events until its latest prompt ends
+    #[command(
+        after_help = "Exit codes: 0 the prompt succeeded, 4 failed, 5 canceled, 3 API or network error, 2 bad\ninput, 130 Ctrl-C; all in `rebyte --help`"
+    )]
     Watch {
         /// The task id
         id: String,
@@ -294,7 +303,7 @@ pub enum FilesCommand {
 /// `rebyte batch`.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Input: one JSON object per line, the body of POST /v1/tasks:\n  {\"prompt\": \"Summarise a.txt\", \"skills\": [\"pdf\"], \"executor\": \"claude\"}\nOutput: one JSON object per input line, in completion order:\n  {\"line\": 1, \"ok\": true, \"task\": {...}, \"shareUrl\": \"...\"}\n  {\"line\": 2, \"ok\": false, \"error\": {\"exitCode\": 2, \"message\": \"...\"}}"
+    after_help = "Input: one JSON object per line, the body of POST /v1/tasks:\n  {\"prompt\": \"Summarise a.txt\", \"skills\": [\"pdf\"], \"executor\": \"claude\"}\nOutput: one JSON object per input line, in completion order:\n  {\"line\": 1, \"ok\": true, \"task\": {...}, \"shareUrl\": \"...\"}\n  {\"line\": 2, \"ok\": false, \"error\": {\"exitCode\": 2, \"message\": \"...\"}}\n\nExit codes: 0 every line ok, 8 at least one line not ok, 2 bad input, 130 Ctrl-C; all in\n`rebyte --help`"
 )]
 pub struct BatchArgs {
     /// The JSON Lines file; `-` reads stdin

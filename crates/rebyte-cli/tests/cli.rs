@@ -47,6 +47,29 @@ fn help_lists_the_exit_codes() {
     ] {
         assert!(text.contains(line), "{line}");
     }
+    // The commands whose exit code tells how a task ended say so in their own help too.
+    for (command, codes) in [
+        (
+            &["run"][..],
+            &["4 failed", "5 canceled", "6 waiting timed out"][..],
+        ),
+        (
+            &["tasks", "wait"],
+            &["4 failed", "5 canceled", "6 waiting timed out"],
+        ),
+        (
+            &["tasks", "follow-up"],
+            &["4 failed", "6 waiting timed out"],
+        ),
+        (&["tasks", "watch"], &["4 failed", "5 canceled"]),
+        (&["batch"], &["8 at least one line not ok"]),
+    ] {
+        let text = help(command).replace('\n', " ");
+        assert!(text.contains("Exit codes: 0 "), "{command:?}");
+        for code in codes {
+            assert!(text.contains(code), "{command:?}: {code}");
+        }
+    }
 }
 
 #[test]
