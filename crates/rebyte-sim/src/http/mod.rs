@@ -89,7 +89,8 @@ pub(crate) fn parse_body<T: DeserializeOwned>(
     let mut de = serde_json::Deserializer::from_slice(&bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
-        if path == "." {
+        // `.` is the root; `?` a place serde_path_to_error cannot name (a broken key).
+        if path == "." || path == "?" {
             ApiError::validation(format!("Invalid request body: {}", e.inner()))
         } else {
             ApiError::validation(format!(
