@@ -503,8 +503,9 @@ impl Simulator {
                 now.unix_millis(),
             )?)
         })?;
-        let expires = now.unix_millis() / 1000
-            + i64::try_from(self.inner.config.timings.upload_url_ttl.as_secs()).unwrap_or(3600);
+        let ttl = self.inner.config.timings.upload_url_ttl.as_secs();
+        let expires =
+            (now.unix_millis() / 1000).saturating_add(i64::try_from(ttl).unwrap_or(i64::MAX));
         let signature = upload::sign(&self.inner.upload_secret, &id, expires);
         Ok(FileUpload {
             upload_url: format!(

@@ -324,3 +324,26 @@ async fn uploads_are_signed_and_expire() {
     );
     h.stop().await;
 }
+
+/// Timings too long for the clock saturate instead of overflowing: the URL never expires.
+#[test]
+fn an_upload_url_that_lives_for_ever_is_accepted() {
+    let mut config = rebyte_sim::SimConfig::default();
+    config.timings.upload_url_ttl = Duration::from_secs(i64::MAX as u64);
+    let sim = rebyte_sim::Simulator::in_memory(config).unwrap();
+    let upload = sim
+        .create_file(
+            "http://127.0.0.1:1",
+            &rebyte_types::CreateFileRequest::new("a.bin"),
+        )
+        .unwrap();
+    let query = upload.upload_url.split_once('?').unwrap().1;
+    let param = |name: &str| {
+        query
+            .split('&')
+            .find_map(|p| p.strip_prefix(name)?.strip_prefix('='))
+            .unwrap()
+    };
+    sim.authorize_upload(&upload.id, param("expires"), param("signature"), None)
+        .unwrap();
+}
