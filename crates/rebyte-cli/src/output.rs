@@ -88,11 +88,6 @@ impl Printer {
         self.mode
     }
 
-    /// Whether progress is drawn on stderr.
-    pub fn shows_progress(&self) -> bool {
-        self.progress
-    }
-
     /// Writes one line to stdout. A closed pipe (`| head`) is not an error worth a message.
     pub fn out(&self, text: impl std::fmt::Display) {
         let mut stdout = anstream::stdout().lock();

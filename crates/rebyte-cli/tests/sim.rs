@@ -359,6 +359,27 @@ fn exit_5_when_the_task_is_canceled() {
     assert_eq!(output.status.code(), Some(5), "{}", stderr(&output));
 }
 
+/// The event stream's `done` ends a wait at once: with polls 20 s apart, the task (which
+/// takes milliseconds) is still reported within moments, not at the next poll.
+#[test]
+fn wait_ends_when_the_events_say_done_not_at_the_next_poll() {
+    let sim = Sim::start();
+    let started = std::time::Instant::now();
+    let output = sim
+        .rebyte()
+        .args(["run", "--wait", "--interval", "20s", "--json", "Quick one"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let task: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(task["task"]["status"], "completed");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
 #[test]
 fn exit_6_when_waiting_times_out() {
     let sim = Sim::start();

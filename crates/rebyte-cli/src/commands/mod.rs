@@ -288,13 +288,17 @@ async fn on_interrupt(ctx: &Context, id: &TaskId, cancel: bool, progress: &Progr
 
 /// Waits for the task (or one prompt) to end, showing progress on stderr: the status and
 /// prompt states in the spinner, and the agent's events above it. Ctrl-C stops cleanly.
+///
+/// With `follow_events`, the live event stream runs beside the polls: its events are drawn
+/// on a terminal, and its `done` ends the wait at once instead of at the next poll, which
+/// can be seconds away.
 pub async fn wait(
     ctx: &Context,
     id: &TaskId,
     prompt: Option<&PromptId>,
     args: &WaitArgs,
     progress: &Progress,
-    show_events: bool,
+    follow_events: bool,
 ) -> CliResult<Task> {
     let options = args.options();
     let spinner = progress.clone();
@@ -309,19 +313,46 @@ pub async fn wait(
             None => ctx.client.wait_for_task_with(id, &options, on_poll).await,
         }
     };
-    // The agent's events, above the spinner, only when it is drawn.
+    let ended = |task: &Task| match prompt {
+        Some(prompt) => task.prompt(prompt).is_some_and(|p| p.status.is_terminal()),
+        None => {
+            task.status.is_terminal()
+                && !task
+                    .prompts
+                    .iter()
+                    .any(|p| matches!(p.status, PromptStatus::Pending | PromptStatus::Running))
+        }
+    };
     let events = async {
-        if show_events && ctx.printer.shows_progress() {
+        if follow_events {
             let stream = ctx.client.events(id);
             futures_util::pin_mut!(stream);
+            let mut done = false;
             while let Some(Ok(item)) = stream.next().await {
                 match item {
+                    // Above the spinner, only when it is drawn.
                     LiveEvent::Event(event) => progress.println(output::event(&event)),
-                    LiveEvent::Done(_) => break,
+                    LiveEvent::Done(_) => {
+                        done = true;
+                        break;
+                    }
                 }
             }
+            // The prompt has ended; the task may take a moment to read so. The polls go on
+            // meanwhile, so a `done` that came too early costs nothing.
+            for _ in 0..SETTLE_READS {
+                if !done {
+                    break;
+                }
+                if let Ok(task) = ctx.client.get_task(id).await
+                    && ended(&task)
+                {
+                    return task;
+                }
+                tokio::time::sleep(SETTLE_PAUSE).await;
+            }
         }
-        std::future::pending::<()>().await
+        std::future::pending::<Task>().await
     };
     tokio::select! {
         result = waiting => {
@@ -338,9 +369,17 @@ pub async fn wait(
         () = crate::interrupt::interrupted() => {
             Err(on_interrupt(ctx, id, args.cancel_on_interrupt, progress).await)
         }
-        () = events => unreachable_pending(),
+        task = events => {
+            progress.finish();
+            Ok(task)
+        }
     }
 }
+
+/// How often, after the event stream's `done`, the task is read until it reads ended.
+const SETTLE_READS: u32 = 20;
+/// The pause between those reads.
+const SETTLE_PAUSE: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// Streams the task's live events to `sink` until `done`. Ctrl-C stops cleanly.
 pub async fn watch(
@@ -370,11 +409,4 @@ pub async fn watch(
             Err(on_interrupt(ctx, id, cancel_on_interrupt, progress).await)
         }
     }
-}
-
-fn unreachable_pending<T>() -> CliResult<T> {
-    Err(CliError::new(
-        Exit::Internal,
-        "the event display stopped unexpectedly",
-    ))
 }
