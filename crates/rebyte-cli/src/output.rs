@@ -259,7 +259,7 @@ pub fn status(status: &TaskStatus) -> String {
         Some(_) => YELLOW,
         None => CYAN,
     };
-    paint(style, status)
+    paint(style, clip(status.as_str(), 40))
 }
 
 /// A prompt status, coloured by outcome.
@@ -270,7 +270,7 @@ pub fn prompt_status(status: &PromptStatus) -> String {
         PromptStatus::Canceled => YELLOW,
         _ => CYAN,
     };
-    paint(style, status)
+    paint(style, clip(status.as_str(), 40))
 }
 
 /// Aligned `label  value` lines.
@@ -307,9 +307,16 @@ pub fn created_task(task: &CreatedTask) -> String {
 pub fn task(task: &Task, now: OffsetDateTime) -> String {
     let mut rows = vec![
         ("Task", task.id.to_string()),
-        ("Title", task.title.clone()),
+        ("Title", clip(&task.title, 200)),
         ("Status", status(&task.status)),
-        ("Agent", format!("{} · model {}", task.executor, task.model)),
+        (
+            "Agent",
+            format!(
+                "{} · model {}",
+                clip(task.executor.as_str(), 40),
+                clip(&task.model, 40)
+            ),
+        ),
         ("Created", when(&task.created_at, now)),
     ];
     if let Some(done) = &task.completed_at {
@@ -337,9 +344,24 @@ pub fn task(task: &Task, now: OffsetDateTime) -> String {
         }
     }
     if let Some(result) = &task.final_result {
-        text.push_str(&format!("\n{}\n{}", paint(BOLD, "Result"), indent(result)));
+        text.push_str(&format!(
+            "\n{}\n{}",
+            paint(BOLD, "Result"),
+            indent(&plain(result))
+        ));
     }
     text
+}
+
+/// Text from the service (a result, a title) made safe for a terminal: escape sequences
+/// removed, and every other control character but line breaks and tabs. An agent's output
+/// must not be able to move the cursor, retitle the window or clear the screen.
+pub fn plain(text: &str) -> String {
+    anstream::adapter::strip_str(text)
+        .to_string()
+        .chars()
+        .filter(|&c| !c.is_control() || c == '\n' || c == '\t')
+        .collect()
 }
 
 fn indent(text: &str) -> String {
@@ -351,7 +373,7 @@ fn indent(text: &str) -> String {
 
 /// Cuts `text` to `max` characters, with an ellipsis, on one line.
 pub fn clip(text: &str, max: usize) -> String {
-    let flat: String = text
+    let flat: String = plain(text)
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
@@ -373,8 +395,8 @@ pub fn task_table(tasks: &[TaskSummary], now: OffsetDateTime) -> String {
             [
                 t.id.to_string(),
                 clip(&t.title, 48),
-                t.executor.to_string(),
-                t.model.clone(),
+                clip(t.executor.as_str(), 40),
+                clip(&t.model, 40),
                 relative_time(&t.created_at, now),
                 t.completed_at
                     .as_ref()
@@ -413,19 +435,26 @@ pub fn task_table(tasks: &[TaskSummary], now: OffsetDateTime) -> String {
 /// One live event on one line: `[seq] type  detail`.
 pub fn event(event: &TaskEvent) -> String {
     let (label, detail) = match event.agent_event() {
-        AgentEvent::Init(p) => ("init", format!("model {} in {}", p.model, p.cwd)),
+        AgentEvent::Init(p) => (
+            "init",
+            format!("model {} in {}", clip(&p.model, 60), clip(&p.cwd, 80)),
+        ),
         AgentEvent::Thinking(p) => ("thinking", paint(DIM, clip(&p.content, 160))),
         AgentEvent::Text(p) => ("text", clip(&p.content, 160)),
         AgentEvent::ToolUse(p) => (
             "tool",
-            format!("{} {}", paint(BOLD, &p.name), clip(&compact(&p.input), 120)),
+            format!(
+                "{} {}",
+                paint(BOLD, clip(&p.name, 60)),
+                clip(&compact(&p.input), 120)
+            ),
         ),
         AgentEvent::ToolResult(p) => ("tool result", paint(DIM, clip(&p.output, 140))),
         AgentEvent::Result(p) => (
             "result",
             format!(
                 "{} after {}",
-                p.status,
+                clip(&p.status, 40),
                 duration(time::Duration::milliseconds(
                     i64::try_from(p.duration_ms).unwrap_or(i64::MAX)
                 ))
@@ -439,7 +468,10 @@ pub fn event(event: &TaskEvent) -> String {
             return format!(
                 "{} {}  {}",
                 paint(DIM, format!("[{}]", event.seq)),
-                paint(YELLOW, format!("{:<11}", event.event_type)),
+                paint(
+                    YELLOW,
+                    format!("{:<11}", clip(event.event_type.as_str(), 40))
+                ),
                 clip(&payload, 140)
             );
         }
@@ -465,11 +497,15 @@ pub fn outcome(task: &Task, min_width: usize) -> String {
         ));
     }
     let mut text = facts_aligned(
-        &[("Status", state), ("Title", task.title.clone())],
+        &[("Status", state), ("Title", clip(&task.title, 200))],
         min_width,
     );
     if let Some(result) = &task.final_result {
-        text.push_str(&format!("\n{}\n{}", paint(BOLD, "Result"), indent(result)));
+        text.push_str(&format!(
+            "\n{}\n{}",
+            paint(BOLD, "Result"),
+            indent(&plain(result))
+        ));
     }
     text
 }
@@ -477,9 +513,12 @@ pub fn outcome(task: &Task, min_width: usize) -> String {
 /// The spinner message for a task being waited on: status and prompt states.
 pub fn wait_message(task: &Task) -> String {
     let total = task.prompts.len();
-    let mut msg = format!("{} · {}", task.id, task.status);
+    let mut msg = format!("{} · {}", task.id, clip(task.status.as_str(), 40));
     if let Some(latest) = task.latest_prompt() {
-        msg.push_str(&format!(" · prompt {total}/{total} {}", latest.status));
+        msg.push_str(&format!(
+            " · prompt {total}/{total} {}",
+            clip(latest.status.as_str(), 40)
+        ));
     }
     msg
 }

@@ -505,3 +505,43 @@ fn colour_only_when_asked_or_on_a_terminal() {
         .unwrap();
     assert!(!stdout(&never).contains('\u{1b}'));
 }
+
+/// Text from the service reaches a terminal without its escape sequences: an agent's result
+/// cannot retitle the window, clear the screen or move the cursor, even with colour on.
+#[test]
+fn service_text_cannot_drive_the_terminal() {
+    let server = Server::start();
+    let mut task = task_json();
+    task["title"] = json!("\u{1b}]0;pwned\u{7}Summarise\u{8}\u{8} the README");
+    task["finalResult"] = json!("line one\n\u{1b}[2J\u{1b}[31mline two\u{1b}[0m\r\tend");
+    task["status"] = json!("completed\u{1b}[8m");
+    server.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("/v1/tasks/{TASK_ID}")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(task)),
+    );
+    let output = rebyte_at(&server.base())
+        .args(["tasks", "get", TASK_ID, "--color", "always"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    // Only this program's own styling is left: SGR sequences it wrote.
+    let ours = [
+        "\u{1b}[1m",
+        "\u{1b}[0m",
+        "\u{1b}[36m",
+        "\u{1b}[32m",
+        "\u{1b}[2m",
+        "\u{1b}[33m",
+    ];
+    let mut rest = text.clone();
+    for code in ours {
+        rest = rest.replace(code, "");
+    }
+    for bad in ['\u{1b}', '\u{7}', '\u{8}', '\r'] {
+        assert!(!rest.contains(bad), "{bad:?} in {rest:?}");
+    }
+    assert!(rest.contains("Title      Summarise the README"), "{rest}");
+    assert!(rest.contains("  line one\n  line two\tend"), "{rest}");
+}

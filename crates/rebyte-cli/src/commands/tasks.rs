@@ -223,7 +223,7 @@ pub async fn tasks(ctx: &Context, command: TasksCommand) -> CliResult {
                         output::prompt_status(&done.status)
                     ));
                     if let Some(result) = &done.final_result {
-                        printer.out(result);
+                        printer.out(output::plain(result));
                     }
                 }
                 Mode::Quiet => {}
@@ -246,7 +246,7 @@ pub async fn tasks(ctx: &Context, command: TasksCommand) -> CliResult {
                 Mode::Human => {
                     let mut rows = vec![
                         ("Task", id.to_string()),
-                        ("Visibility", answer.visibility.to_string()),
+                        ("Visibility", output::clip(answer.visibility.as_str(), 40)),
                     ];
                     if let Some(url) = &answer.share_url {
                         rows.push(("Share link", paint(CYAN, url)));
