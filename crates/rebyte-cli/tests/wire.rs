@@ -545,3 +545,49 @@ fn service_text_cannot_drive_the_terminal() {
     assert!(rest.contains("Title      Summarise the README"), "{rest}");
     assert!(rest.contains("  line one\n  line two\tend"), "{rest}");
 }
+
+/// Creating blocks while a VM is provisioned; Ctrl-C meanwhile says the task may exist all
+/// the same, since the request reached the service.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_while_creating_says_the_task_may_exist() {
+    let server = Server::start();
+    server.mount(
+        Mock::given(method("POST"))
+            .and(path("/v1/tasks"))
+            .respond_with(
+                ResponseTemplate::new(201)
+                    .set_delay(std::time::Duration::from_secs(60))
+                    .set_body_json(json!({})),
+            ),
+    );
+    for command in [&["run", "--wait"][..], &["tasks", "create"]] {
+        let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("rebyte"))
+            .env("REBYTE_API_KEY", KEY)
+            .env("NO_COLOR", "1")
+            .args(["--base-url", &server.base()])
+            .args(command)
+            .arg("Provision slowly")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Until the create request has reached the server.
+        let before = server.requests().len();
+        while server.requests().len() == before {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        let status = std::process::Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(output.status.code(), Some(130), "{command:?}");
+        assert_eq!(stdout(&output), "");
+        assert_eq!(
+            stderr(&output),
+            "interrupted while creating the task; it may have been created all the same: check with `rebyte tasks list`\n"
+        );
+    }
+}

@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 use futures_util::StreamExt;
 use rebyte_client::LiveEvent;
 use rebyte_types::{
-    CreateTaskRequest, DoneEvent, Executor, PromptId, PromptStatus, Task, TaskEvent, TaskId,
-    TaskStatus, Validate, WorkspaceId,
+    CreateTaskRequest, CreatedTask, DoneEvent, Executor, PromptId, PromptStatus, Task, TaskEvent,
+    TaskId, TaskStatus, Validate, WorkspaceId,
 };
 
 use crate::cli::{Cli, Command, CreateArgs, PromptArgs, TasksCommand, WaitArgs};
@@ -210,6 +210,32 @@ pub async fn build_request(
     }
     request.validate()?;
     Ok(request)
+}
+
+/// Creates the task. Creating blocks until a VM is provisioned, which can take a while, so
+/// Ctrl-C meanwhile stops with a line saying the task may exist all the same (the request
+/// may have reached the service) and where to look.
+pub async fn create_task(
+    ctx: &Context,
+    request: &CreateTaskRequest,
+    progress: &Progress,
+) -> CliResult<CreatedTask> {
+    progress.set("creating the task (provisioning a VM)");
+    tokio::select! {
+        result = ctx.client.create_task(request) => {
+            result.map_err(|e| {
+                creation_error(e, "the task may have been created", "rebyte tasks list")
+            })
+        }
+        () = crate::interrupt::interrupted() => {
+            progress.finish();
+            ctx.printer.warn(concat!(
+                "interrupted while creating the task; it may have been created all the same: ",
+                "check with `rebyte tasks list`"
+            ));
+            Err(CliError::silent(Exit::Interrupted))
+        }
+    }
 }
 
 /// The error of a call that creates something (a task, a follow-up prompt) that the API has

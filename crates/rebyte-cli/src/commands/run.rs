@@ -4,7 +4,7 @@ use rebyte_types::{CreatedTask, Task, Visibility};
 use serde::Serialize;
 
 use crate::cli::RunArgs;
-use crate::commands::{build_request, creation_error, read_prompt, task_exit, wait, watch};
+use crate::commands::{build_request, create_task, read_prompt, task_exit, wait, watch};
 use crate::config::Context;
 use crate::exit::{CliError, CliResult};
 use crate::output::{self, CYAN, Mode, paint};
@@ -31,11 +31,7 @@ pub async fn run(ctx: &Context, args: RunArgs) -> CliResult {
     let prompt = read_prompt(&args.prompt)?;
     let progress = printer.spinner("preparing the task");
     let request = build_request(ctx, prompt, &args.create, &progress).await?;
-    progress.set("creating the task (provisioning a VM)");
-    let created =
-        ctx.client.create_task(&request).await.map_err(|e| {
-            creation_error(e, "the task may have been created", "rebyte tasks list")
-        })?;
+    let created = create_task(ctx, &request, &progress).await?;
     // From here on Ctrl-C is handled (once the wait starts, it stops it cleanly).
     let _interrupts = (args.wait || args.watch).then(crate::interrupt::handle);
     progress.finish();

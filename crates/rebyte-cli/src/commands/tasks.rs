@@ -7,7 +7,8 @@ use time::OffsetDateTime;
 
 use crate::cli::TasksCommand;
 use crate::commands::{
-    build_request, creation_error, done_exit, read_prompt, task_exit, task_id, wait, watch,
+    build_request, create_task, creation_error, done_exit, read_prompt, task_exit, task_id, wait,
+    watch,
 };
 use crate::config::Context;
 use crate::exit::{CliError, CliResult};
@@ -39,10 +40,7 @@ pub async fn tasks(ctx: &Context, command: TasksCommand) -> CliResult {
             let prompt = read_prompt(&prompt)?;
             let progress = printer.spinner("preparing the task");
             let request = build_request(ctx, prompt, &create, &progress).await?;
-            progress.set("creating the task (provisioning a VM)");
-            let created = ctx.client.create_task(&request).await.map_err(|e| {
-                creation_error(e, "the task may have been created", "rebyte tasks list")
-            })?;
+            let created = create_task(ctx, &request, &progress).await?;
             progress.finish();
             match printer.mode() {
                 Mode::Json => printer.json(&created),
