@@ -39,6 +39,8 @@ struct Inner {
     config: SimConfig,
     faults: FaultInjector,
     upload_secret: Vec<u8>,
+    /// Taken by a write of a shared store while it runs on a blocking thread.
+    write_turn: tokio::sync::Mutex<()>,
 }
 
 impl fmt::Debug for Simulator {
@@ -132,6 +134,7 @@ impl Simulator {
                 faults: FaultInjector::new(config.faults.clone()),
                 config,
                 upload_secret,
+                write_turn: tokio::sync::Mutex::new(()),
             }),
         })
     }
@@ -146,6 +149,9 @@ impl Simulator {
         if !self.inner.store.is_shared() {
             return op(self);
         }
+        // One write at a time leaves for a blocking thread; the others wait here without
+        // holding a thread, instead of piling up on the store's lock.
+        let _turn = self.inner.write_turn.lock().await;
         let sim = self.clone();
         tokio::task::spawn_blocking(move || op(&sim))
             .await
