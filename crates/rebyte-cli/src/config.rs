@@ -45,6 +45,16 @@ pub struct Context {
 }
 
 impl Context {
+    /// How to run this program again against the same API, for the commands a message
+    /// suggests: `rebyte --local` when on the embedded simulator, else `rebyte`.
+    pub fn rebyte(&self) -> &'static str {
+        if self.is_local() {
+            "rebyte --local"
+        } else {
+            "rebyte"
+        }
+    }
+
     /// Whether the commands talk to the embedded simulator (`--local`).
     pub fn is_local(&self) -> bool {
         #[cfg(feature = "local")]

@@ -552,3 +552,35 @@ fn completions_into_a_closed_pipe_end_quietly() {
         assert_eq!(output.status.code(), Some(0), "{shell}");
     }
 }
+
+/// The commands suggested under `--local` keep `--local`: without it they would need a key,
+/// or reach the real service. The URLs printed live only as long as the command.
+#[test]
+fn local_suggestions_keep_local() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("sim.sqlite3");
+    let output = rebyte()
+        .env("REBYTE_LOCAL_STATE", &state)
+        .args(["--local", "run", "Made locally"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let id = stdout(&output)
+        .lines()
+        .next()
+        .and_then(|l| l.strip_prefix("Task"))
+        .unwrap()
+        .trim()
+        .to_owned();
+    let err = stderr(&output);
+    assert!(
+        err.contains(&format!(
+            "Follow it with `rebyte --local tasks watch {id}` or wait with `rebyte --local tasks wait {id}`."
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("The local simulator stops with this command, and its pages with it"),
+        "{err}"
+    );
+}

@@ -175,7 +175,11 @@ async fn one(ctx: &Context, line: usize, text: String, args: &BatchArgs) -> Batc
         Err(err) => {
             fail(
                 &mut result,
-                creation_error(err, "the task may have been created", "rebyte tasks list"),
+                creation_error(
+                    err,
+                    "the task may have been created",
+                    &format!("{} tasks list", ctx.rebyte()),
+                ),
             );
             return result;
         }

@@ -224,14 +224,16 @@ pub async fn create_task(
     tokio::select! {
         result = ctx.client.create_task(request) => {
             result.map_err(|e| {
-                creation_error(e, "the task may have been created", "rebyte tasks list")
+                let look = format!("{} tasks list", ctx.rebyte());
+                creation_error(e, "the task may have been created", &look)
             })
         }
         () = crate::interrupt::interrupted() => {
             progress.finish();
-            ctx.printer.warn(concat!(
-                "interrupted while creating the task; it may have been created all the same: ",
-                "check with `rebyte tasks list`"
+            ctx.printer.warn(format!(
+                "interrupted while creating the task; it may have been created all the same: \
+                 check with `{} tasks list`",
+                ctx.rebyte()
             ));
             Err(CliError::silent(Exit::Interrupted))
         }
@@ -306,7 +308,8 @@ async fn on_interrupt(ctx: &Context, id: &TaskId, cancel: bool, progress: &Progr
         }
     } else {
         printer.warn(format!(
-            "interrupted: stopped waiting; task {id} keeps running (rebyte tasks wait {id})"
+            "interrupted: stopped waiting; task {id} keeps running ({} tasks wait {id})",
+            ctx.rebyte()
         ));
     }
     CliError::silent(Exit::Interrupted)
@@ -387,7 +390,7 @@ pub async fn wait(
                 let mut err = CliError::from(err);
                 if err.exit == Exit::WaitTimeout {
                     // Say how to pick the wait up again, with the id a script may not have.
-                    err.message = format!("{}: rebyte tasks wait {id}", err.message);
+                    err.message = format!("{}: {} tasks wait {id}", err.message, ctx.rebyte());
                 }
                 err
             })

@@ -12,6 +12,9 @@ use crate::output::{self, CYAN, Mode, paint};
 /// The width of the labels of `run`'s human output, so that its parts line up.
 const LABEL_WIDTH: usize = 10;
 
+/// Said at the end of `--local run`: the URLs printed point at this process.
+const LOCAL_PAGES: &str = "The local simulator stops with this command, and its pages with it; `rebyte sim serve` serves them again.";
+
 /// What `rebyte run --json` prints: the task as `GET /v1/tasks/:id` returns it, and the
 /// share link when `--public` was given.
 #[derive(Debug, Serialize)]
@@ -102,10 +105,14 @@ async fn follow(ctx: &Context, args: &RunArgs, created: &CreatedTask) -> CliResu
                 share_url: share_url.as_deref(),
             }),
             (Mode::Human, _) => printer.note(format!(
-                "The agent is working. Follow it with `rebyte tasks watch {0}` or wait with `rebyte tasks wait {0}`.",
-                created.id
+                "The agent is working. Follow it with `{1} tasks watch {0}` or wait with `{1} tasks wait {0}`.",
+                created.id,
+                ctx.rebyte()
             )),
             _ => {}
+        }
+        if ctx.is_local() {
+            printer.note(LOCAL_PAGES);
         }
         return Ok(());
     }
@@ -149,9 +156,7 @@ async fn follow(ctx: &Context, args: &RunArgs, created: &CreatedTask) -> CliResu
         Mode::Quiet => {}
     }
     if ctx.is_local() {
-        printer.note(
-            "The local simulator stops with this command, and its pages with it; `rebyte sim serve` serves them again.",
-        );
+        printer.note(LOCAL_PAGES);
     }
     task_exit(&task)
 }

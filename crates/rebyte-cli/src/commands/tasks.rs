@@ -124,7 +124,7 @@ pub async fn tasks(ctx: &Context, command: TasksCommand) -> CliResult {
                 creation_error(
                     e,
                     "the prompt may have been sent",
-                    &format!("rebyte tasks get {id}"),
+                    &format!("{} tasks get {id}", ctx.rebyte()),
                 )
             })?;
             let _interrupts = wait_for_it.then(crate::interrupt::handle);
