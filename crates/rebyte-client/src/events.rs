@@ -29,6 +29,10 @@ pub(crate) struct SseMessage {
     pub(crate) data: String,
 }
 
+/// The largest event (its current line and data so far) the parser holds; a server that
+/// sends more without ending the event is taken for broken.
+const MAX_EVENT_BYTES: usize = if cfg!(test) { 1024 } else { 32 << 20 };
+
 /// An incremental parser of the `text/event-stream` format: feed it chunks as they come,
 /// in any split; it returns each event when its blank line arrives. `id:` and `retry:`
 /// fields and comment lines are ignored; `data:` lines are joined with newlines.
@@ -40,11 +44,27 @@ pub(crate) struct SseParser {
     event: String,
     data: String,
     has_data: bool,
+    /// An event outgrew [`MAX_EVENT_BYTES`]; the parser has stopped.
+    overflowed: bool,
 }
 
 impl SseParser {
+    /// Whether the stream sent an event too large to hold; nothing more is parsed then.
+    pub(crate) fn overflowed(&self) -> bool {
+        self.overflowed
+    }
+
     pub(crate) fn feed(&mut self, chunk: &[u8], out: &mut Vec<SseMessage>) {
         for &byte in chunk {
+            if self.overflowed {
+                return;
+            }
+            if self.line.len() + self.data.len() >= MAX_EVENT_BYTES {
+                self.overflowed = true;
+                self.line = Vec::new();
+                self.data = String::new();
+                return;
+            }
             if self.after_cr {
                 self.after_cr = false;
                 if byte == b'\n' {
@@ -137,7 +157,7 @@ impl Client {
     /// Yields each [`LiveEvent::Event`] once, then one [`LiveEvent::Done`], then ends. The
     /// service replays every connection from `seq` 0 and has no resume, so the stream
     /// deduplicates by prompt and `seq` across reconnects. When the connection drops before
-    /// `done`, stays silent longer than
+    /// `done`, sends an event larger than 32 MiB, stays silent longer than
     /// [`event_idle_timeout`](crate::ClientBuilder::event_idle_timeout), or a `done` with
     /// `lastSeq` -1 comes first (the stream was opened too early),
     /// the stream is opened again after
@@ -326,6 +346,10 @@ impl EventsState {
                 other => tracing::trace!(event = other, "ignored an unknown SSE event"),
             }
         }
+        if self.parser.overflowed() {
+            tracing::debug!(task = %self.id, "an event larger than the parser holds");
+            return self.dropped();
+        }
         Step::Continue
     }
 
@@ -382,6 +406,24 @@ mod tests {
                 "split every {piece} bytes"
             );
         }
+    }
+
+    #[test]
+    fn an_endless_line_or_event_does_not_grow_memory() {
+        let mut parser = SseParser::default();
+        let mut out = Vec::new();
+        for _ in 0..4 {
+            parser.feed(&[b'x'; MAX_EVENT_BYTES], &mut out);
+        }
+        assert!(parser.line.len() <= MAX_EVENT_BYTES);
+        assert!(parser.overflowed);
+        let mut parser = SseParser::default();
+        for _ in 0..MAX_EVENT_BYTES {
+            parser.feed(b"data: x\n", &mut out);
+        }
+        assert!(parser.data.len() <= MAX_EVENT_BYTES);
+        assert!(parser.overflowed);
+        assert!(out.is_empty());
     }
 
     #[test]
