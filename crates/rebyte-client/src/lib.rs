@@ -8,23 +8,28 @@
 //!
 //! # Quick start
 //!
+//! A whole program; besides this crate it needs `tokio` with the `macros` and
+//! `rt-multi-thread` features. To try it with no key and no network, run the local simulator
+//! (`rebyte sim serve`) and set the key and base URL it prints.
+//!
 //! ```no_run
 //! use rebyte_client::{Client, CreateTaskRequest, Visibility, WaitOptions};
 //!
-//! # async fn run() -> rebyte_client::Result<()> {
-//! // REBYTE_API_KEY holds the key; REBYTE_BASE_URL, when set, another base URL.
-//! let client = Client::from_env()?;
-//! let created = client
-//!     .create_task(&CreateTaskRequest::new("Summarise the README of acme/reports").skill("deep-research"))
-//!     .await?;
-//! println!("watch it live: {}", created.url);
+//! #[tokio::main]
+//! async fn main() -> rebyte_client::Result<()> {
+//!     // REBYTE_API_KEY holds the key; REBYTE_BASE_URL, when set, another base URL.
+//!     let client = Client::from_env()?;
+//!     let request = CreateTaskRequest::new("Summarise the README of acme/reports").skill("deep-research");
+//!     let created = client.create_task(&request).await?;
+//!     println!("watch it live: {}", created.url);
 //!
-//! let task = client.wait_for_task(&created.id, &WaitOptions::default()).await?;
-//! println!("{}: {}", task.status, task.final_result.as_deref().unwrap_or(""));
+//!     let task = client.wait_for_task(&created.id, &WaitOptions::default()).await?;
+//!     println!("{}: {}", task.status, task.final_result.as_deref().unwrap_or(""));
 //!
-//! let shared = client.set_visibility(&created.id, Visibility::Public).await?;
-//! println!("share: {}", shared.share_url.unwrap_or_default());
-//! # Ok(()) }
+//!     let shared = client.set_visibility(&created.id, Visibility::Public).await?;
+//!     println!("share: {}", shared.share_url.unwrap_or_default());
+//!     Ok(())
+//! }
 //! ```
 //!
 //! A client needs no network to be built, so configuration can be checked offline:
