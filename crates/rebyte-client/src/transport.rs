@@ -272,8 +272,12 @@ impl Client {
         }
     }
 
-    /// Classifies an error of `send()`: a connection never made was not sent.
+    /// Classifies an error of `send()`: a connection never made was not sent; a request that
+    /// could not be built never will be.
     pub(crate) fn send_failure(&self, error: reqwest::Error, timeout: Duration) -> Failure {
+        if error.is_builder() {
+            return Failure::fatal(Error::transport(error, self.secret()));
+        }
         if error.is_connect() {
             return Failure {
                 error: Error::transport(error, self.secret()),

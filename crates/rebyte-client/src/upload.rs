@@ -89,6 +89,13 @@ impl Client {
         });
         let request = CreateFileRequest::new(filename).content_type(content_type.clone());
         let body = json_body(&request)?;
+        // The PUT carries it as a header: check that it can before a slot is asked for.
+        if reqwest::header::HeaderValue::from_str(&content_type).is_err() {
+            return Err(Error::Validation(rebyte_types::ValidationError::new(
+                "contentType",
+                "it holds characters an HTTP header cannot carry",
+            )));
+        }
 
         let metadata = tokio::fs::metadata(path).await.map_err(io_error)?;
         if !metadata.is_file() {

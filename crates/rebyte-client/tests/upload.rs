@@ -177,3 +177,23 @@ async fn a_bad_file_name_is_refused_before_anything_is_sent() {
     assert!(matches!(err, Error::Validation(_)), "{err:?}");
     assert_eq!(request_count(&server).await, 0);
 }
+
+#[tokio::test]
+async fn a_content_type_no_header_can_carry_is_refused_before_anything_is_sent() {
+    let server = MockServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a.txt");
+    std::fs::write(&file, b"hello").unwrap();
+    let err = client(&server)
+        .upload_file_with(
+            &file,
+            UploadOptions::default().content_type("text/plain\r\nx-evil: 1"),
+        )
+        .await
+        .unwrap_err();
+    let Error::Validation(e) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(e.field, "contentType");
+    assert_eq!(request_count(&server).await, 0);
+}
