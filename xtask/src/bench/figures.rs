@@ -40,7 +40,7 @@ impl Plan {
     fn new(quick: bool) -> Self {
         if quick {
             Plan {
-                get_rounds: 3,
+                get_rounds: 5,
                 get_calls: 2_000,
                 py_rounds: 1,
                 cli_runs: 5,
@@ -50,7 +50,7 @@ impl Plan {
             }
         } else {
             Plan {
-                get_rounds: 6,
+                get_rounds: 10,
                 get_calls: 2_000,
                 py_rounds: 3,
                 cli_runs: 15,
@@ -67,12 +67,11 @@ const PYTHON_POOL: usize = 10;
 /// Client concurrency of the fan-out figure.
 const FANOUT_CONCURRENCY: usize = 64;
 /// The simulated length of one prompt in the fan-out figure (provisioning takes no time).
-const FANOUT_PER_PROMPT: Duration = Duration::from_millis(200);
-/// The Python client's fixed polling interval in the fan-out figure.
-const PYTHON_POLL: Duration = Duration::from_millis(100);
-/// Our client's first pause between polls in the fan-out figure; it grows ×1.5 up to
-/// [`PYTHON_POLL`], the same cap as the Python client's fixed interval.
-const OUR_FIRST_POLL: Duration = Duration::from_millis(50);
+const FANOUT_PER_PROMPT: Duration = Duration::from_millis(250);
+/// The polling interval of both contenders in the fan-out figure: fixed for the Python
+/// client; for ours, the first and the largest pause (each jittered ±20 %), so that both
+/// poll on the same schedule and the figure measures the fan-out, not a polling policy.
+const POLL: Duration = Duration::from_millis(100);
 /// The longest one CLI run may take.
 const CLI_LIMIT: Duration = Duration::from_secs(30);
 /// Keep-alive connections of the simulator throughput figure.
@@ -384,11 +383,7 @@ impl Bench {
         let ours = or_note(&mut self.notes, "fan-out (client)", ours);
         let py = (|| -> Result<Duration, BoxError> {
             let (json, _) = self.python.driver(
-                &[
-                    "fanout",
-                    &n.to_string(),
-                    &PYTHON_POLL.as_secs_f64().to_string(),
-                ],
+                &["fanout", &n.to_string(), &POLL.as_secs_f64().to_string()],
                 Duration::from_secs(900),
             )?;
             let failed = python::field(&json, "failed")?;
@@ -423,8 +418,8 @@ impl Bench {
     fn our_fanout(&self, n: usize, concurrency: usize) -> Result<Duration, BoxError> {
         self.rt.block_on(async {
             let options = WaitOptions::default()
-                .initial_interval(OUR_FIRST_POLL)
-                .max_interval(PYTHON_POLL)
+                .initial_interval(POLL)
+                .max_interval(POLL)
                 .timeout(Duration::from_secs(120));
             let start = Instant::now();
             let results: Vec<Result<TaskStatus, rebyte_client::Error>> =
