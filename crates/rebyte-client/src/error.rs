@@ -126,15 +126,18 @@ fn last_status(last: Option<&Task>) -> String {
 
 impl Error {
     /// Whether the same call could succeed if tried again later: transport failures,
-    /// timeouts, 429 and 502/503/504. This says nothing about whether repeating is *safe*:
-    /// a create that timed out may have created the task.
+    /// timeouts, 429 and 502/503/504 (and 500 from the storage host of an upload). This says
+    /// nothing about whether repeating is *safe*: a create that timed out may have created
+    /// the task.
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Transport { source, .. } => !(source.is_builder() || source.is_decode()),
             Error::Timeout { .. } | Error::EventsInterrupted { .. } => true,
-            Error::Api { status, .. }
-            | Error::UnexpectedResponse { status, .. }
-            | Error::Upload { status, .. } => is_transient_status(*status),
+            Error::Api { status, .. } | Error::UnexpectedResponse { status, .. } => {
+                is_transient_status(*status)
+            }
+            // Storage hosts answer 500 to transient failures too; the upload retries them.
+            Error::Upload { status, .. } => matches!(status, 429 | 500..=504),
             _ => false,
         }
     }

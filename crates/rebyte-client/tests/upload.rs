@@ -197,3 +197,21 @@ async fn a_content_type_no_header_can_carry_is_refused_before_anything_is_sent()
     assert_eq!(e.field, "contentType");
     assert_eq!(request_count(&server).await, 0);
 }
+
+/// A storage 500 is retried like a 503, and once retries run out the error says so.
+#[tokio::test]
+async fn a_put_answered_500_is_retried_and_reported_retryable() {
+    let server = MockServer::start().await;
+    mount_slot(&server, "a-1.txt").await;
+    Mock::given(method("PUT"))
+        .respond_with(ResponseTemplate::new(500).set_body_string("InternalError"))
+        .expect(4)
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a.txt");
+    std::fs::write(&file, b"hello").unwrap();
+    let err = client(&server).upload_file(&file).await.unwrap_err();
+    assert_eq!(err.status(), Some(500), "{err:?}");
+    assert!(err.is_retryable(), "{err:?}");
+}
