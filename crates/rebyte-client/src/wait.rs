@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use rebyte_types::{PromptId, PromptStatus, Task, TaskId};
+use rebyte_types::{PromptId, Task, TaskId};
 use tokio::time::Instant;
 
 use crate::client::Client;
@@ -64,16 +64,6 @@ impl WaitOptions {
 /// How many polls in a row may fail with a transient error before the wait gives up.
 const MAX_FAILED_POLLS: u32 = 3;
 
-/// Whether the task has finished: a terminal status, and no prompt still reads pending or
-/// running (a stale status read just after a follow-up cannot end the wait).
-pub(crate) fn task_finished(task: &Task) -> bool {
-    task.status.is_terminal()
-        && !task
-            .prompts
-            .iter()
-            .any(|p| matches!(p.status, PromptStatus::Pending | PromptStatus::Running))
-}
-
 impl Client {
     /// Polls the task until it finishes, and returns it whatever the outcome: read
     /// `task.status` to learn whether it completed, failed or was canceled.
@@ -92,7 +82,8 @@ impl Client {
         options: &WaitOptions,
         on_poll: impl FnMut(&Task) + Send,
     ) -> Result<Task> {
-        self.poll_until(id, options, on_poll, task_finished).await
+        self.poll_until(id, options, on_poll, Task::is_finished)
+            .await
     }
 
     /// Polls the task until the prompt `prompt` has finished, and returns the task. Use it

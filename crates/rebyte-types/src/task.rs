@@ -235,6 +235,21 @@ impl Task {
     pub fn prompt(&self, id: &PromptId) -> Option<&Prompt> {
         self.prompts.iter().find(|p| &p.id == id)
     }
+
+    /// Whether the task has finished: its status is terminal (see
+    /// [`TaskStatus::is_terminal`]) *and* no prompt still reads pending or running.
+    ///
+    /// The status alone is not enough: right after a follow-up prompt is sent, a read can
+    /// still carry the terminal status of the previous prompt while the new one is already
+    /// listed as pending. Such a stale status must not count as finished, or a wait would
+    /// end before the follow-up has even started.
+    pub fn is_finished(&self) -> bool {
+        self.status.is_terminal()
+            && !self
+                .prompts
+                .iter()
+                .any(|p| matches!(p.status, PromptStatus::Pending | PromptStatus::Running))
+    }
 }
 
 /// One prompt of a task.
@@ -371,6 +386,37 @@ mod tests {
             "limit"
         );
         assert!(ListTasksQuery::page(101, 0).validate().is_err());
+    }
+
+    fn task(status: &str, prompts: &[&str]) -> Task {
+        let prompts: Vec<String> = prompts
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                format!(
+                    r#"{{"id":"p{i}","status":"{s}","submittedAt":"2026-02-09T10:30:00.000Z","completedAt":null}}"#
+                )
+            })
+            .collect();
+        serde_json::from_str(&format!(
+            r#"{{"id":"t1","url":"u","status":"{status}","title":"t","executor":"claude",
+                "model":"lite","createdAt":"2026-02-09T10:30:00.000Z","completedAt":null,
+                "prompts":[{}]}}"#,
+            prompts.join(",")
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn finished_needs_a_terminal_status_and_no_live_prompt() {
+        assert!(task("completed", &["succeeded"]).is_finished());
+        assert!(task("failed", &["succeeded", "failed"]).is_finished());
+        assert!(task("succeeded", &[]).is_finished());
+        assert!(!task("running", &["running"]).is_finished());
+        // A stale terminal status read just after a follow-up was sent.
+        assert!(!task("completed", &["succeeded", "pending"]).is_finished());
+        assert!(!task("completed", &["succeeded", "running"]).is_finished());
+        assert!(!task("whatever", &["succeeded"]).is_finished());
     }
 
     #[test]

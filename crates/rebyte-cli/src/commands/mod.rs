@@ -344,13 +344,7 @@ pub async fn wait(
     };
     let ended = |task: &Task| match prompt {
         Some(prompt) => task.prompt(prompt).is_some_and(|p| p.status.is_terminal()),
-        None => {
-            task.status.is_terminal()
-                && !task
-                    .prompts
-                    .iter()
-                    .any(|p| matches!(p.status, PromptStatus::Pending | PromptStatus::Running))
-        }
+        None => task.is_finished(),
     };
     let events = async {
         if follow_events {
