@@ -164,8 +164,9 @@ impl Client {
     /// [`event_reconnect_delay`](crate::ClientBuilder::event_reconnect_delay), at most
     /// [`event_max_reconnects`](crate::ClientBuilder::event_max_reconnects) times in a row;
     /// past that a dropped stream yields [`Error::EventsInterrupted`] and a premature `done`
-    /// is yielded as it is. An event whose data cannot be read is yielded as an error and the
-    /// stream goes on. Nothing is requested until the stream is polled.
+    /// is yielded as it is. A successful answer that is not `text/event-stream` (a proxy's
+    /// page, say) yields [`Error::UnexpectedResponse`] at once, without reconnecting. An event
+    /// whose data cannot be read is yielded as an error and the stream goes on. Nothing is requested until the stream is polled.
     ///
     /// ```no_run
     /// use futures_util::StreamExt;
@@ -262,7 +263,36 @@ impl Client {
                 tracing::Span::current().record("status", status);
                 tracing::debug!(status, "event stream answered");
                 if (200..300).contains(&status) {
-                    return Ok(response);
+                    if is_event_stream(&response) {
+                        return Ok(response);
+                    }
+                    // Something else answered in the stream's place (a proxy's login page, a
+                    // JSON body): opening it again would only get the same answer.
+                    let content_type = response
+                        .headers()
+                        .get(reqwest::header::CONTENT_TYPE)
+                        .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned());
+                    let body = tokio::time::timeout(timeout, body_head(response))
+                        .await
+                        .unwrap_or_default();
+                    let secret = this.secret();
+                    let content_type = content_type.map_or_else(
+                        || "no content type".to_owned(),
+                        |ct| {
+                            format!(
+                                "content type `{}`",
+                                crate::error::one_line(&crate::error::redact(&ct, secret), 80)
+                            )
+                        },
+                    );
+                    let snippet = format!(
+                        "{content_type} instead of `text/event-stream`; the body starts with: {}",
+                        crate::error::snippet(&body, secret)
+                    );
+                    return Err(Failure::fatal(Error::UnexpectedResponse {
+                        status,
+                        snippet: snippet.into_boxed_str(),
+                    }));
                 }
                 let retry_after = crate::transport::retry_after(&response);
                 // The error body is bounded by the timeout too: a body that never comes must
@@ -278,6 +308,32 @@ impl Client {
         })
         .await
     }
+}
+
+/// Whether the answer is an event stream: its `Content-Type` is `text/event-stream`, with
+/// or without parameters.
+fn is_event_stream(response: &reqwest::Response) -> bool {
+    response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("text/event-stream"))
+}
+
+/// The first kilobyte or so of a body, for an error message; the rest is never read, so a
+/// large or endless body costs nothing.
+async fn body_head(response: reqwest::Response) -> Vec<u8> {
+    const HEAD_BYTES: usize = 1024;
+    let mut head = Vec::new();
+    let mut body = response.bytes_stream();
+    while head.len() < HEAD_BYTES {
+        match body.next().await {
+            Some(Ok(chunk)) => head.extend_from_slice(&chunk),
+            _ => break,
+        }
+    }
+    head
 }
 
 impl EventsState {

@@ -193,6 +193,53 @@ async fn an_error_answer_ends_the_stream_with_it() {
 }
 
 #[tokio::test]
+async fn a_success_that_is_not_an_event_stream_ends_the_stream_at_once() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            "<html>\n<title>Sign in to the proxy</title></html>",
+            "text/html; charset=utf-8",
+        ))
+        .mount(&server)
+        .await;
+    let client = builder(&server)
+        .event_reconnect_delay(std::time::Duration::from_millis(1))
+        .build()
+        .unwrap();
+    let items: Vec<_> = client.events(&task_id()).collect().await;
+    assert_eq!(items.len(), 1);
+    let err = items[0].as_ref().unwrap_err();
+    let Error::UnexpectedResponse { status, snippet } = err else {
+        panic!("expected UnexpectedResponse, got {err:?}");
+    };
+    assert_eq!(*status, 200);
+    assert!(snippet.contains("`text/html; charset=utf-8`"), "{snippet}");
+    assert!(
+        snippet.contains("<html> <title>Sign in to the proxy</title>"),
+        "{snippet}"
+    );
+    assert!(!err.is_retryable());
+    assert_eq!(request_count(&server).await, 1, "no reconnect");
+}
+
+#[tokio::test]
+async fn an_event_stream_content_type_may_carry_parameters() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw(done(0), "Text/Event-Stream; charset=utf-8"),
+        )
+        .mount(&server)
+        .await;
+    let items: Vec<_> = client(&server)
+        .events(&task_id())
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(matches!(items[..], [LiveEvent::Done(_)]));
+}
+
+#[tokio::test]
 async fn nothing_is_requested_until_polled() {
     let server = MockServer::start().await;
     serve(&server, vec![done(0)]).await;
