@@ -299,7 +299,6 @@ fn bad_input_is_one_clear_line() {
     }
     let mut s = settings();
     s.add_filter(r"/tmp/\.tmp\w+", "[TMP]");
-    s.add_filter(r"\(Connect\).*", "(Connect) [DETAIL]");
     s.bind(|| insta::assert_snapshot!("bad_input", report));
 }
 

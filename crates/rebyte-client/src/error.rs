@@ -68,9 +68,14 @@ pub enum Error {
     },
     /// The request could not be sent or its answer could not be received: connection
     /// refused, DNS, TLS, connection reset.
-    #[error("could not reach the server: {message}")]
+    ///
+    /// Displayed as one short line: a connection that could not be made reads
+    /// `cannot connect to 127.0.0.1:9: connection refused` (the host and port, and the
+    /// innermost I/O error); anything else `could not reach the server: …`. Walk
+    /// [`source`](std::error::Error::source) for the whole chain.
+    #[error("{message}")]
     Transport {
-        /// The error and its causes, on one line.
+        /// The message as displayed, on one line.
         message: Box<str>,
         /// The underlying error.
         #[source]
@@ -183,16 +188,29 @@ impl Error {
     }
 
     pub(crate) fn transport(source: reqwest::Error, secret: &str) -> Self {
-        let mut message = source.to_string();
-        let mut cause = std::error::Error::source(&source);
-        while let Some(inner) = cause {
-            let text = inner.to_string();
-            if !message.contains(&text) {
-                message.push_str(": ");
-                message.push_str(&text);
+        let message = if source.is_connect() {
+            connect_message(&source)
+        } else {
+            let mut message = source.to_string();
+            let mut cause = std::error::Error::source(&source);
+            while let Some(inner) = cause {
+                let text = inner.to_string();
+                if !message.contains(&text) {
+                    message.push_str(": ");
+                    message.push_str(&text);
+                }
+                cause = inner.source();
             }
-            cause = inner.source();
-        }
+            // The query string stays out of messages; the path is enough to tell the call.
+            if let Some(url) = source.url()
+                && url.query().is_some()
+            {
+                let mut bare = url.clone();
+                bare.set_query(None);
+                message = message.replace(url.as_str(), bare.as_str());
+            }
+            format!("could not reach the server: {message}")
+        };
         Error::Transport {
             message: one_line(&redact(&message, secret), 400).into_boxed_str(),
             source,
@@ -255,6 +273,45 @@ pub(crate) fn snippet(body: &[u8], secret: &str) -> Box<str> {
         "(empty body)".into()
     } else {
         line.into_boxed_str()
+    }
+}
+
+/// `cannot connect to host:port: reason`, the reason taken from the innermost I/O error of
+/// the chain (else the innermost error), without the `(os error N)` suffix.
+fn connect_message(source: &reqwest::Error) -> String {
+    let target = source.url().and_then(|url| {
+        let host = url.host_str()?;
+        Some(match url.port_or_known_default() {
+            Some(port) => format!("{host}:{port}"),
+            None => host.to_owned(),
+        })
+    });
+    let mut io_reason = None;
+    let mut innermost = None;
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(source);
+    while let Some(error) = cause {
+        if let Some(io) = error.downcast_ref::<std::io::Error>() {
+            io_reason = Some(io.to_string());
+        }
+        innermost = Some(error.to_string());
+        cause = error.source();
+    }
+    let reason = io_reason.or(innermost).unwrap_or_default();
+    let reason = match reason.find(" (os error ") {
+        Some(at) if reason.ends_with(')') => &reason[..at],
+        _ => &reason,
+    };
+    // "Connection refused" reads "connection refused" after the colon; an acronym stays.
+    let mut chars = reason.chars();
+    let reason = match (chars.next(), chars.next()) {
+        (Some(first), Some(second)) if first.is_uppercase() && second.is_lowercase() => {
+            first.to_lowercase().chain(reason.chars().skip(1)).collect()
+        }
+        _ => reason.to_owned(),
+    };
+    match target {
+        Some(target) => format!("cannot connect to {target}: {reason}"),
+        None => format!("cannot connect to the server: {reason}"),
     }
 }
 

@@ -379,3 +379,40 @@ async fn a_retried_delete_that_finds_the_task_gone_succeeded() {
         assert!(err.is_not_found(), "{err:?}");
     }
 }
+
+#[tokio::test]
+async fn a_refused_connection_reads_as_one_short_line() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let port = listener.local_addr().expect("a bound port").port();
+    drop(listener);
+    let client = rebyte_client::Client::builder()
+        .api_key(KEY)
+        .base_url(format!("http://127.0.0.1:{port}/v1"))
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    // A call with a query string: it must not show.
+    let err = client
+        .list_tasks(rebyte_client::ListTasksQuery::page(20, 0))
+        .await
+        .unwrap_err();
+    assert!(err.is_connect(), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        format!("cannot connect to 127.0.0.1:{port}: connection refused")
+    );
+    let Error::Transport { message, .. } = &err else {
+        panic!("expected Transport, got {err:?}");
+    };
+    assert_eq!(message.as_ref(), err.to_string());
+    // The whole chain is still there for whoever wants it.
+    let source = std::error::Error::source(&err).expect("the reqwest error");
+    let mut chain = Vec::new();
+    let mut cause = Some(source);
+    while let Some(error) = cause {
+        chain.push(error.to_string());
+        cause = error.source();
+    }
+    assert!(chain[0].contains("error sending request"), "{chain:?}");
+    assert!(chain.len() > 1, "{chain:?}");
+}

@@ -63,7 +63,7 @@ async fn connect_refused_is_retried_even_for_create() {
     assert!(err.is_connect(), "{err:?}");
     assert!(err.is_retryable());
     assert!(
-        err.to_string().starts_with("could not reach the server"),
+        err.to_string().starts_with("cannot connect to 127.0.0.1:"),
         "{err}"
     );
     let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
