@@ -1,8 +1,8 @@
 //! The state machine: every operation of the API, with no HTTP in it.
 
 use std::fmt;
-use std::path::Path;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rebyte_types::{
@@ -39,8 +39,20 @@ struct Inner {
     config: SimConfig,
     faults: FaultInjector,
     upload_secret: Vec<u8>,
+    /// Where the uploaded bytes are kept.
+    files: FilesDir,
     /// Taken by a write of a shared store while it runs on a blocking thread.
     write_turn: tokio::sync::Mutex<()>,
+}
+
+/// Where the uploaded bytes are kept, one file per file id.
+enum FilesDir {
+    /// `<state>.files/` beside the state file, shared by every simulator of that file;
+    /// created at the first upload.
+    Beside(PathBuf),
+    /// A temporary directory made at the first upload and removed when the last handle
+    /// of the simulator drops.
+    Temporary(Mutex<Option<tempfile::TempDir>>),
 }
 
 impl fmt::Debug for Simulator {
@@ -112,17 +124,33 @@ fn new_id() -> String {
 
 impl Simulator {
     /// A simulator whose state lives in memory and dies with it.
+    ///
+    /// Uploaded bytes are kept in a temporary directory, removed when the last handle of the
+    /// simulator drops.
     pub fn in_memory(config: SimConfig) -> Result<Simulator, SimError> {
-        Self::build(Store::open(None)?, config)
+        Self::build(
+            Store::open(None)?,
+            config,
+            FilesDir::Temporary(Mutex::new(None)),
+        )
     }
 
     /// A simulator whose state lives in the SQLite file at `path`, created if needed. Several
     /// simulators, in one process or several, may open the same file at once and share it.
+    ///
+    /// Uploaded bytes are kept beside it, in the directory `<path>.files/`, one file per
+    /// file id.
     pub fn open(path: &Path, config: SimConfig) -> Result<Simulator, SimError> {
-        Self::build(Store::open(Some(path))?, config)
+        let mut files = path.as_os_str().to_owned();
+        files.push(".files");
+        Self::build(
+            Store::open(Some(path))?,
+            config,
+            FilesDir::Beside(PathBuf::from(files)),
+        )
     }
 
-    fn build(store: Store, config: SimConfig) -> Result<Simulator, SimError> {
+    fn build(store: Store, config: SimConfig, files: FilesDir) -> Result<Simulator, SimError> {
         config.faults.check().map_err(SimError::Config)?;
         let upload_secret = store
             .read(|c| Ok(store::upload_secret(c)?))
@@ -134,6 +162,7 @@ impl Simulator {
                 faults: FaultInjector::new(config.faults.clone()),
                 config,
                 upload_secret,
+                files,
                 write_turn: tokio::sync::Mutex::new(()),
             }),
         })
@@ -571,6 +600,53 @@ impl Simulator {
                 )?)
             })
             .map(|_| ())
+    }
+
+    /// The directory that keeps the uploaded bytes, created if needed.
+    pub(crate) fn files_dir(&self) -> std::io::Result<PathBuf> {
+        match &self.inner.files {
+            FilesDir::Beside(dir) => {
+                std::fs::create_dir_all(dir)?;
+                Ok(dir.clone())
+            }
+            FilesDir::Temporary(slot) => {
+                let mut slot = slot.lock().unwrap_or_else(|p| p.into_inner());
+                if let Some(dir) = slot.as_ref() {
+                    return Ok(dir.path().to_owned());
+                }
+                let dir = tempfile::Builder::new()
+                    .prefix("rebyte-sim-files-")
+                    .tempdir()?;
+                let path = dir.path().to_owned();
+                *slot = Some(dir);
+                Ok(path)
+            }
+        }
+    }
+
+    /// Where the bytes uploaded for file `id` are stored, to read them back; `None` when no
+    /// such file was created or nothing was uploaded for it yet.
+    ///
+    /// With a state file the bytes are in `<state>.files/<id>`; in memory, in a temporary
+    /// directory that lives as long as the simulator.
+    pub fn file_path(&self, id: &FileId) -> Result<Option<PathBuf>, ApiError> {
+        let uploaded = self.file(id)?.is_some_and(|f| f.size.is_some());
+        if !uploaded {
+            return Ok(None);
+        }
+        let dir = match &self.inner.files {
+            FilesDir::Beside(dir) => dir.clone(),
+            FilesDir::Temporary(slot) => {
+                let slot = slot.lock().unwrap_or_else(|p| p.into_inner());
+                match slot.as_ref() {
+                    Some(dir) => dir.path().to_owned(),
+                    None => return Ok(None),
+                }
+            }
+        };
+        // The id is one the simulator created (a UUID): a safe file name.
+        let path = dir.join(id.as_str());
+        Ok(path.is_file().then_some(path))
     }
 
     /// What the simulator holds about file `id`.

@@ -37,7 +37,9 @@
 //!   from the request's `Host`. The share page of a task that is not public answers 404.
 //! - Uploads: `POST /v1/files` answers a URL `<origin>/uploads/<id>?expires=…&signature=…`
 //!   (HMAC-SHA256, valid [`Timings::upload_url_ttl`]) that this server accepts with `PUT`;
-//!   the bytes are streamed and only their size and SHA-256 kept ([`Simulator::file`]).
+//!   the bytes are streamed to disk in constant memory ([`Simulator::file_path`]; beside
+//!   the state file, or in a temporary directory for an in-memory simulator) and their size
+//!   and SHA-256 recorded ([`Simulator::file`]).
 //! - Faults ([`FaultConfig`], seeded): 500 / 502 / 503 answers, 429 with `Retry-After`,
 //!   added latency, stalls, and "commit, then drop the connection". They apply to `/v1`
 //!   routes only; [`Simulator::fault_counters`] tells what was injected.

@@ -3,8 +3,8 @@
 //! `POST /v1/files` answers `<origin>/uploads/<id>?expires=<unix seconds>&signature=<hex>`,
 //! where the signature is HMAC-SHA256 over `<id>:<expires>` with a secret kept in the
 //! simulator's storage (so every process sharing a state file accepts the same URLs). The
-//! bytes are streamed: only their count and SHA-256 are kept, so a large upload costs no
-//! memory.
+//! bytes are streamed to a file of the simulator's files directory (see
+//! [`Simulator::file_path`]) in constant memory, and their count and SHA-256 recorded.
 
 use std::fmt::Write as _;
 
@@ -14,6 +14,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use rebyte_types::FileId;
+use tokio::io::AsyncWriteExt;
 
 use crate::core::Simulator;
 
@@ -98,7 +99,8 @@ fn refuse(status: StatusCode, message: String) -> Response {
         .into_response()
 }
 
-/// `PUT /uploads/<id>?expires=…&signature=…`: streams the body, keeps its size and hash.
+/// `PUT /uploads/<id>?expires=…&signature=…`: streams the body to disk, keeps its size and
+/// hash.
 pub(crate) async fn put_upload(
     State(sim): State<Simulator>,
     Path(id): Path<String>,
@@ -125,20 +127,52 @@ pub(crate) async fn put_upload(
         }
         Err(e) => return refuse(StatusCode::FORBIDDEN, format!("{e}\n")),
     }
+    let storage_failed = |error: std::io::Error| {
+        tracing::error!(%error, "the simulator could not store an upload");
+        refuse(StatusCode::INTERNAL_SERVER_ERROR, "storage failed\n".into())
+    };
+    let dir = match sim.files_dir() {
+        Ok(dir) => dir,
+        Err(e) => return storage_failed(e),
+    };
+    // Written under a name of its own, then renamed over `<id>`: a reader never sees half an
+    // upload, and concurrent uploads of one file do not mix.
+    let part = dir.join(format!(".{id}.{}.part", uuid::Uuid::new_v4().simple()));
+    let mut out = match tokio::fs::File::create(&part).await {
+        Ok(out) => out,
+        Err(e) => return storage_failed(e),
+    };
     let mut hasher = hmac_sha256::Hash::new();
     let mut size: u64 = 0;
     let mut stream = body.into_data_stream();
     while let Some(chunk) = stream.next().await {
-        match chunk {
-            Ok(bytes) => {
-                size += bytes.len() as u64;
-                hasher.update(&bytes);
-            }
+        let bytes = match chunk {
+            Ok(bytes) => bytes,
             Err(e) => {
                 tracing::debug!(error = %e, "upload body failed");
+                drop(out);
+                let _ = tokio::fs::remove_file(&part).await;
                 return refuse(StatusCode::BAD_REQUEST, "the upload body failed\n".into());
             }
+        };
+        size += bytes.len() as u64;
+        hasher.update(&bytes);
+        if let Err(e) = out.write_all(&bytes).await {
+            drop(out);
+            let _ = tokio::fs::remove_file(&part).await;
+            return storage_failed(e);
         }
+    }
+    let written = match out.flush().await {
+        Ok(()) => {
+            drop(out);
+            tokio::fs::rename(&part, dir.join(id.as_str())).await
+        }
+        Err(e) => Err(e),
+    };
+    if let Err(e) = written {
+        let _ = tokio::fs::remove_file(&part).await;
+        return storage_failed(e);
     }
     let digest = hex(&hasher.finalize());
     let recorded = {

@@ -250,6 +250,13 @@ async fn attach_a_file() {
         .collect();
     assert_eq!(stored.sha256.as_deref(), Some(digest.as_str()));
     assert_eq!(stored.content_type, "text/csv");
+    // The bytes themselves are kept, whole.
+    let kept = h
+        .sim
+        .file_path(&file.id)
+        .unwrap()
+        .expect("the stored bytes");
+    assert_eq!(std::fs::read(&kept).unwrap(), content);
 
     let created = client
         .create_task(&CreateTaskRequest::new("Analyse the CSV").file(file.clone()))
@@ -527,4 +534,45 @@ async fn events_stream_as_time_passes() {
     assert_eq!(rest.len(), 6, "{rest:?}");
     assert!(matches!(rest.last(), Some(LiveEvent::Done(_))));
     h.stop().await;
+}
+
+#[tokio::test]
+async fn uploaded_bytes_live_beside_the_state_file_or_as_long_as_the_simulator() {
+    let dir = tempfile::tempdir().unwrap();
+    let content: Vec<u8> = (0..100_000u32).map(|i| (i % 241) as u8).collect();
+    let source = dir.path().join("notes.bin");
+    std::fs::write(&source, &content).unwrap();
+
+    // A state file: `<state>.files/<id>`.
+    let state = dir.path().join("state.sqlite");
+    let clock = rebyte_sim::ManualClock::default();
+    let sim = rebyte_sim::Simulator::open(
+        &state,
+        rebyte_sim::SimConfig::with_clock(std::sync::Arc::new(clock.clone())),
+    )
+    .unwrap();
+    let h = Harness::serve(sim, clock).await;
+    let file = h.client().upload_file(&source).await.unwrap();
+    let kept = h.sim.file_path(&file.id).unwrap().unwrap();
+    assert_eq!(
+        kept,
+        dir.path().join("state.sqlite.files").join(file.id.as_str())
+    );
+    assert_eq!(std::fs::read(&kept).unwrap(), content);
+    // Nothing half-written is left behind.
+    assert_eq!(
+        std::fs::read_dir(kept.parent().unwrap()).unwrap().count(),
+        1
+    );
+    h.stop().await;
+
+    // In memory: a temporary directory, gone with the last handle.
+    let h = Harness::start().await;
+    let unknown: rebyte_types::FileId = "no-such-file".parse().unwrap();
+    assert_eq!(h.sim.file_path(&unknown).unwrap(), None);
+    let file = h.client().upload_file(&source).await.unwrap();
+    let kept = h.sim.file_path(&file.id).unwrap().unwrap();
+    assert_eq!(std::fs::read(&kept).unwrap(), content);
+    h.stop().await;
+    assert!(!kept.exists(), "{} outlived the simulator", kept.display());
 }
