@@ -45,7 +45,14 @@ pub struct GlobalArgs {
     #[arg(short = 'v', long = "verbose", action = ArgAction::Count, global = true)]
     pub verbose: u8,
     /// API base URL, ending in /v1 [default: https://api.rebyte.ai/v1]
-    #[arg(long, global = true, env = "REBYTE_BASE_URL", value_name = "URL")]
+    // The value is never shown in the help: a proxy URL may carry credentials.
+    #[arg(
+        long,
+        global = true,
+        env = "REBYTE_BASE_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
     pub base_url: Option<String>,
     /// Read the API key from this file (`-` reads it from stdin) instead of REBYTE_API_KEY
     #[arg(long, global = true, value_name = "PATH")]

@@ -38,6 +38,28 @@ fn help_snapshots() {
 }
 
 #[test]
+fn help_never_shows_the_base_url_from_the_environment() {
+    let proxy = "https://user:hunter2-proxy-pass@proxy.example.com/v1";
+    for args in [&[][..], &["run"][..], &["tasks", "list"][..]] {
+        let output = rebyte()
+            .env("REBYTE_BASE_URL", proxy)
+            .args(args)
+            .arg("--help")
+            .output()
+            .unwrap();
+        assert!(output.status.success());
+        // Help wraps lines; read it as one.
+        let text = stdout(&output)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(text.contains("[env: REBYTE_BASE_URL]"), "{args:?}: {text}");
+        assert!(!text.contains("hunter2"), "{args:?}: {text}");
+        assert!(!text.contains("proxy.example.com"), "{args:?}: {text}");
+    }
+}
+
+#[test]
 fn help_lists_the_exit_codes() {
     let text = help(&[]);
     for line in [
