@@ -10,7 +10,8 @@ use std::fmt;
 pub enum Exit {
     /// Everything worked; a waited task completed.
     Ok,
-    /// A bug in this program (a panic); never expected.
+    /// A bug in this program; never expected. A panic ends with this code too (not Rust's
+    /// usual 101), after one `error: internal error: …, please report it` line.
     Internal,
     /// The command line or an input was wrong: unknown flag, empty or oversized prompt, bad
     /// id, unreadable file, unknown executor, limit out of range.
@@ -53,6 +54,7 @@ impl Exit {
 pub const EXIT_CODES_HELP: &str = "\
 Exit codes:
   0    success (a waited task completed)
+  1    internal error: a bug in rebyte (please report it)
   2    usage or bad input (flags, prompt, id, file, executor, limit)
   3    API or network error (refused, unreachable, unreadable answer)
   4    the task failed

@@ -29,16 +29,27 @@ use crate::exit::{CliError, Exit};
 use crate::output::{Mode, Printer, RED, paint};
 
 fn main() -> ExitCode {
-    // A bug must still end with one line, never a backtrace.
+    // A bug must still end with one line (a backtrace only when RUST_BACKTRACE asks for one)
+    // and the documented exit code, not Rust's 101.
     std::panic::set_hook(Box::new(|info| {
         let mut stderr = anstream::stderr();
         let _ = writeln!(
             stderr,
-            "error: internal error in rebyte ({}); please report it",
+            "{}: internal error: {}, please report it",
+            paint(RED.bold(), "error"),
             exit::one_line(&info.to_string())
         );
+        let backtrace = std::backtrace::Backtrace::capture();
+        if backtrace.status() == std::backtrace::BacktraceStatus::Captured {
+            let _ = writeln!(stderr, "{backtrace}");
+        }
     }));
+    // The hook has printed the line; only the exit code is left to set.
+    std::panic::catch_unwind(run).unwrap_or_else(|_| ExitCode::from(Exit::Internal.code()))
+}
 
+/// Parses the command line and runs the command.
+fn run() -> ExitCode {
     let matches = match Cli::command().try_get_matches() {
         Ok(matches) => matches,
         // clap prints help, version and usage errors itself, with exit 0 or 2.
@@ -79,12 +90,21 @@ fn main() -> ExitCode {
             ));
         }
     };
-    let result = runtime.block_on(async {
-        interrupt::install();
-        commands::dispatch(cli, base_url_on_command_line, printer).await
-    });
-    // Background work (the local simulator, an abandoned stdin read) must not hold the exit.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        runtime.block_on(async {
+            // How a bug ends, for the tests to check; never in a release build.
+            #[cfg(debug_assertions)]
+            if std::env::var_os("REBYTE_TEST_PANIC").is_some() {
+                panic!("a deliberate panic (REBYTE_TEST_PANIC)");
+            }
+            interrupt::install();
+            commands::dispatch(cli, base_url_on_command_line, printer).await
+        })
+    }));
+    // Background work (the local simulator, an abandoned stdin read) must not hold the exit,
+    // not even after a panic.
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    let result = result.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
     match result {
         Ok(()) => ExitCode::from(Exit::Ok.code()),
         Err(err) => report(err),

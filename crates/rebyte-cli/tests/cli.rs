@@ -60,6 +60,36 @@ fn help_never_shows_the_base_url_from_the_environment() {
 }
 
 #[test]
+fn a_panic_is_one_line_and_exit_1() {
+    let output = rebyte()
+        .env_remove("RUST_BACKTRACE")
+        .env_remove("RUST_LIB_BACKTRACE")
+        .env("REBYTE_TEST_PANIC", "1")
+        .args(["tasks", "list"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let err = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("error: internal error: "), "{err}");
+    assert!(err.contains("a deliberate panic"), "{err}");
+    assert!(err.trim_end().ends_with(", please report it"), "{err}");
+    assert!(!err.contains("RUST_BACKTRACE"), "{err}");
+
+    // A backtrace only when asked for.
+    let output = rebyte()
+        .env("RUST_BACKTRACE", "1")
+        .env("REBYTE_TEST_PANIC", "1")
+        .args(["tasks", "list"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let err = String::from_utf8(output.stderr).unwrap();
+    assert!(err.starts_with("error: internal error: "), "{err}");
+    assert!(err.lines().count() > 1, "{err}");
+}
+
+#[test]
 fn help_lists_the_exit_codes() {
     let text = help(&[]);
     for line in [
