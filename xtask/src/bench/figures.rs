@@ -37,7 +37,18 @@ struct Plan {
 }
 
 impl Plan {
-    fn new(quick: bool) -> Self {
+    /// The plan of a full or `--quick` run. With added latency, the GET loops make fewer
+    /// calls (about five seconds' worth, from 50 to 2,000) so they stay within their limit.
+    fn new(quick: bool, latency_ms: u64) -> Self {
+        let mut plan = Self::sized(quick);
+        if let Some(calls) = 5_000u64.checked_div(latency_ms) {
+            let calls = usize::try_from(calls).unwrap_or(usize::MAX);
+            plan.get_calls = calls.clamp(50, plan.get_calls);
+        }
+        plan
+    }
+
+    fn sized(quick: bool) -> Self {
         if quick {
             Plan {
                 get_rounds: 5,
@@ -95,7 +106,7 @@ struct Bench {
 
 /// Runs every figure and prints the table.
 pub fn measure(opts: &Options) -> Result<ExitCode, BoxError> {
-    let plan = Plan::new(opts.quick);
+    let plan = Plan::new(opts.quick, opts.latency_ms);
     let rebyte_bin = target_dir().join("release").join("rebyte");
     if !rebyte_bin.exists() {
         build_release(&["rebyte-cli"])?;
@@ -580,5 +591,18 @@ impl TempFile {
 impl Drop for TempFile {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn added_latency_shortens_the_get_loops() {
+        assert_eq!(Plan::new(false, 0).get_calls, 2_000);
+        assert_eq!(Plan::new(true, 1).get_calls, 2_000);
+        assert_eq!(Plan::new(false, 10).get_calls, 500);
+        assert_eq!(Plan::new(false, 1_000).get_calls, 50);
     }
 }

@@ -22,7 +22,8 @@ pub struct Options {
 pub const FIGURES: [&str; 5] = ["get", "cli", "fanout", "upload", "rps"];
 
 /// The usage text.
-pub const USAGE: &str = "usage: cargo xtask bench [--quick] [--latency-ms N] [--no-release]
+pub const USAGE: &str =
+    "usage: cargo xtask bench [--quick] [--latency-ms N] [--only LIST] [--no-release]
 
 Measures the client, the CLI and the simulator against the baselines on loopback and
 prints a table of figures and targets (see docs/performance.md).
