@@ -7,6 +7,9 @@ use rebyte_types::catalog::CREATE_FILE;
 use rebyte_types::{CreateFileRequest, FileRef, FileUpload};
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use tokio_util::io::ReaderStream;
+
+/// How much of the file one read takes while streaming an upload.
+const UPLOAD_CHUNK_BYTES: usize = 256 * 1024;
 use tracing::Instrument;
 
 use crate::client::Client;
@@ -156,7 +159,11 @@ impl Client {
             };
             let file = tokio::fs::File::open(path).await.map_err(io)?;
             let length = file.metadata().await.map_err(io)?.len();
-            let body = reqwest::Body::wrap_stream(ReaderStream::new(file));
+            // Large chunks: every read of a tokio file is a trip through the blocking pool,
+            // and the default 4 KiB made a 1 GiB upload three times slower than needed.
+            // Memory stays bounded by one chunk in flight.
+            let body =
+                reqwest::Body::wrap_stream(ReaderStream::with_capacity(file, UPLOAD_CHUNK_BYTES));
             // Built without the client's API key: the signed URL is the authorization.
             let response = self
                 .inner
