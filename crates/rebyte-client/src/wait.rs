@@ -68,8 +68,8 @@ impl Client {
     /// Polls the task until it finishes, and returns it whatever the outcome: read
     /// `task.status` to learn whether it completed, failed or was canceled.
     ///
-    /// Transient errors of a poll (after the request's own retries) are tolerated a few
-    /// times in a row. Dropping the future stops the wait. Ends with [`Error::WaitTimeout`],
+    /// Transient errors of a poll (after the request's own retries), and 500 answers, are
+    /// tolerated a few times in a row. Dropping the future stops the wait. Ends with [`Error::WaitTimeout`],
     /// carrying the last task read, when `options`' timeout passes first.
     pub async fn wait_for_task(&self, id: &TaskId, options: &WaitOptions) -> Result<Task> {
         self.wait_for_task_with(id, options, |_| {}).await
@@ -146,7 +146,7 @@ impl Client {
                     tracing::trace!(task = %id, status = %task.status, "still running");
                     last = Some(task);
                 }
-                Ok(Err(error)) if error.is_retryable() && failed_polls + 1 < MAX_FAILED_POLLS => {
+                Ok(Err(error)) if poll_may_fail(&error) && failed_polls + 1 < MAX_FAILED_POLLS => {
                     failed_polls += 1;
                     tracing::debug!(task = %id, reason = %error, "a poll failed; polling on");
                 }
@@ -164,6 +164,13 @@ impl Client {
             interval = scale(interval, 1.5).min(options.max_interval);
         }
     }
+}
+
+/// Whether a failed poll is worth polling on. Besides what a request retries by itself,
+/// a 500 counts: a GET is safe to repeat, and a long wait should not die of one bad answer
+/// that the request's retry policy (rightly, for other calls) does not repeat.
+fn poll_may_fail(error: &Error) -> bool {
+    error.is_retryable() || error.status() == Some(500)
 }
 
 /// `interval` ±20 %.

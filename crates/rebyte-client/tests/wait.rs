@@ -190,6 +190,29 @@ async fn a_transient_failure_between_polls_is_tolerated() {
 }
 
 #[tokio::test]
+async fn an_internal_error_between_polls_is_tolerated() {
+    let server = MockServer::start().await;
+    scripted(
+        &server,
+        vec![
+            task("running", &[("p1", "running")]),
+            json(
+                500,
+                r#"{"error":{"code":"internal_error","message":"boom"}}"#,
+            ),
+            task("completed", &[("p1", "succeeded")]),
+        ],
+    )
+    .await;
+    let done = client(&server)
+        .wait_for_task(&task_id(), &fast_wait())
+        .await
+        .unwrap();
+    assert_eq!(done.status, TaskStatus::Completed);
+    assert_eq!(request_count(&server).await, 3);
+}
+
+#[tokio::test]
 async fn a_final_error_ends_the_wait() {
     let server = MockServer::start().await;
     scripted(
