@@ -9,6 +9,26 @@ use tokio::sync::oneshot;
 
 use crate::exit::{CliError, CliResult};
 
+/// Opens the simulator state file at `path`, creating its directory first. Shared by
+/// `--local` and `rebyte sim serve`, so both read and write the same state.
+pub fn open_state(path: &Path, config: SimConfig) -> CliResult<Simulator> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            CliError::config(format!(
+                "cannot create the simulator state directory `{}`: {}",
+                dir.display(),
+                crate::commands::io_reason(&e)
+            ))
+        })?;
+    }
+    Simulator::open(path, config).map_err(|e| {
+        CliError::config(format!(
+            "cannot open the simulator state `{}`: {e}",
+            path.display()
+        ))
+    })
+}
+
 /// A simulator served in the background of this process.
 #[derive(Debug)]
 pub struct LocalSim {
@@ -20,27 +40,13 @@ pub struct LocalSim {
 impl LocalSim {
     /// Opens the state at `path` (creating its directory) and serves it on 127.0.0.1:0.
     pub async fn start(path: &Path) -> CliResult<Self> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                CliError::config(format!(
-                    "cannot create the simulator state directory `{}`: {}",
-                    dir.display(),
-                    crate::commands::io_reason(&e)
-                ))
-            })?;
-        }
         let config = SimConfig::default();
         let api_key = config
             .api_keys
             .first()
             .cloned()
             .unwrap_or_else(|| rebyte_sim::DEFAULT_API_KEY.to_owned());
-        let sim = Simulator::open(path, config).map_err(|e| {
-            CliError::config(format!(
-                "cannot open the simulator state `{}`: {e}",
-                path.display()
-            ))
-        })?;
+        let sim = open_state(path, config)?;
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
             .await
             .map_err(|e| CliError::config(format!("cannot start the local simulator: {e}")))?;

@@ -7,6 +7,7 @@ use rebyte_sim::{SimConfig, Simulator};
 use crate::cli::SimServeArgs;
 use crate::config::{API_KEY_ENV, local_state_path};
 use crate::exit::{CliError, CliResult};
+use crate::local::open_state;
 use crate::output::{self, BOLD, CYAN, Printer, paint};
 
 /// Serves the simulated API until Ctrl-C.
@@ -38,21 +39,7 @@ pub async fn serve(args: SimServeArgs, printer: Printer) -> CliResult {
             Some(path) => path,
             None => local_state_path()?,
         };
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                CliError::config(format!(
-                    "cannot create `{}`: {}",
-                    dir.display(),
-                    crate::commands::io_reason(&e)
-                ))
-            })?;
-        }
-        let sim = Simulator::open(&path, config).map_err(|e| {
-            CliError::config(format!(
-                "cannot open the simulator state `{}`: {e}",
-                path.display()
-            ))
-        })?;
+        let sim = open_state(&path, config)?;
         (sim, path.display().to_string())
     };
 
