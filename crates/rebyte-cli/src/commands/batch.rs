@@ -8,7 +8,7 @@ use rebyte_types::{CreateTaskRequest, CreatedTask, Task, Validate, Visibility};
 use serde::Serialize;
 
 use crate::cli::BatchArgs;
-use crate::commands::{creation_error, io_reason, task_exit};
+use crate::commands::{creation_error, io_reason, read_text_file, task_exit};
 use crate::config::Context;
 use crate::exit::{CliError, CliResult, Exit};
 
@@ -134,19 +134,7 @@ fn read_input(path: &Path) -> CliResult<String> {
             .map_err(|e| CliError::usage(format!("cannot read stdin: {}", io_reason(&e))))?;
         return Ok(text);
     }
-    let bytes = std::fs::read(path).map_err(|e| {
-        CliError::usage(format!(
-            "cannot read the batch file `{}`: {}",
-            path.display(),
-            io_reason(&e)
-        ))
-    })?;
-    String::from_utf8(bytes).map_err(|_| {
-        CliError::usage(format!(
-            "the batch file `{}` is not UTF-8 text",
-            path.display()
-        ))
-    })
+    read_text_file(path, "batch file")
 }
 
 async fn one(ctx: &Context, line: usize, text: String, args: &BatchArgs) -> BatchResult {

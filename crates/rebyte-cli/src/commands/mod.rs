@@ -126,7 +126,8 @@ pub fn read_prompt(args: &PromptArgs) -> CliResult<String> {
     Ok(trimmed.to_owned())
 }
 
-fn read_text_file(path: &Path, what: &str) -> CliResult<String> {
+/// Reads a UTF-8 text file given by the user; `what` names it in the error line.
+pub(crate) fn read_text_file(path: &Path, what: &str) -> CliResult<String> {
     let bytes = std::fs::read(path).map_err(|e| {
         CliError::usage(format!(
             "cannot read the {what} `{}`: {}",
