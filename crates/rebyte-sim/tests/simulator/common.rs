@@ -79,6 +79,26 @@ impl Harness {
         format!("{}{path}", self.origin)
     }
 
+    /// A request to `path` (below the origin) carrying the default key.
+    pub fn authed(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.http()
+            .request(method, self.url(path))
+            .header("API_KEY", DEFAULT_API_KEY)
+    }
+
+    /// The answer to a GET of `path` (below the origin) with the default key.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.authed(reqwest::Method::GET, path)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// The answer to a GET of an absolute `url` (a page or share link) without a key.
+    pub async fn open(&self, url: &str) -> reqwest::Response {
+        self.http().get(url).send().await.unwrap()
+    }
+
     /// Moves the simulator's clock.
     pub fn advance(&self, by: Duration) {
         self.clock.advance(by);

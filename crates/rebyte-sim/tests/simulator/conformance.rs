@@ -5,10 +5,10 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use futures_util::{StreamExt, TryStreamExt};
-use rebyte_client::{LiveEvent, WaitOptions};
+use rebyte_client::{Client, LiveEvent, WaitOptions};
 use rebyte_types::{
-    CreateTaskRequest, EventType, Executor, FollowUpRequest, ListTasksQuery, PromptStatus,
-    TaskStatus, Visibility,
+    CreateTaskRequest, CreatedTask, EventType, Executor, FollowUpRequest, FollowUpResponse,
+    ListTasksQuery, PromptId, PromptStatus, Task, TaskId, TaskStatus, Visibility,
 };
 
 use crate::common::Harness;
@@ -18,6 +18,30 @@ fn quick_wait() -> WaitOptions {
         .initial_interval(Duration::from_millis(5))
         .max_interval(Duration::from_millis(20))
         .timeout(Duration::from_secs(5))
+}
+
+/// Creates a task from a bare prompt.
+async fn create(client: &Client, prompt: &str) -> CreatedTask {
+    client
+        .create_task(&CreateTaskRequest::new(prompt))
+        .await
+        .unwrap()
+}
+
+/// Adds a follow-up prompt to a task.
+async fn follow_up(client: &Client, id: &TaskId, prompt: &str) -> FollowUpResponse {
+    client
+        .follow_up(id, &FollowUpRequest::new(prompt))
+        .await
+        .unwrap()
+}
+
+/// Waits (with [`quick_wait`]) until one prompt of a task is over.
+async fn wait_for_prompt(client: &Client, id: &TaskId, prompt: &PromptId) -> Task {
+    client
+        .wait_for_prompt(id, prompt, &quick_wait())
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -32,7 +56,7 @@ async fn create_and_share() {
     assert_eq!(created.url, h.url(&format!("/run/{}", created.id)));
 
     // The url opens a live page at once, refreshing while the task runs, prompt escaped.
-    let page = h.http().get(&created.url).send().await.unwrap();
+    let page = h.open(&created.url).await;
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
     assert!(html.contains("Summarise &lt;the&gt; README"), "{html}");
@@ -41,17 +65,14 @@ async fn create_and_share() {
 
     // Shared (the default) and private tasks have no share page; public ones do.
     let share_page = h.url(&format!("/share/{}", created.id));
-    assert_eq!(
-        h.http().get(&share_page).send().await.unwrap().status(),
-        404
-    );
+    assert_eq!(h.open(&share_page).await.status(), 404);
     let public = client
         .set_visibility(&created.id, Visibility::Public)
         .await
         .unwrap();
     assert_eq!(public.visibility, Visibility::Public);
     assert_eq!(public.share_url.as_deref(), Some(share_page.as_str()));
-    let shared = h.http().get(&share_page).send().await.unwrap();
+    let shared = h.open(&share_page).await;
     assert_eq!(shared.status(), 200);
     assert!(
         shared
@@ -66,10 +87,7 @@ async fn create_and_share() {
         .await
         .unwrap();
     assert_eq!(private.share_url, None);
-    assert_eq!(
-        h.http().get(&share_page).send().await.unwrap().status(),
-        404
-    );
+    assert_eq!(h.open(&share_page).await.status(), 404);
     let back = client
         .set_visibility(&created.id, Visibility::Shared)
         .await
@@ -78,15 +96,7 @@ async fn create_and_share() {
 
     // Once done, the page stops refreshing and shows the result.
     h.finish_one_prompt();
-    let html = h
-        .http()
-        .get(&created.url)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = h.open(&created.url).await.text().await.unwrap();
     assert!(!html.contains("http-equiv=\"refresh\""));
     assert!(html.contains("completed"));
     h.stop().await;
@@ -97,10 +107,7 @@ async fn wait_and_follow_up() {
     let h = Harness::start().await;
     let client = h.client();
     let t = h.sim.config().timings;
-    let created = client
-        .create_task(&CreateTaskRequest::new("Write a haiku"))
-        .await
-        .unwrap();
+    let created = create(&client, "Write a haiku").await;
 
     // Provisioning: the prompt is pending, the task running.
     let task = client.get_task(&created.id).await.unwrap();
@@ -132,10 +139,7 @@ async fn wait_and_follow_up() {
     );
 
     // A follow-up makes the task run again, as a new prompt after the first.
-    let follow = client
-        .follow_up(&created.id, &FollowUpRequest::new("Now a limerick"))
-        .await
-        .unwrap();
+    let follow = follow_up(&client, &created.id, "Now a limerick").await;
     let task = client.get_task(&created.id).await.unwrap();
     assert_eq!(task.status, TaskStatus::Running);
     assert_eq!(task.completed_at, None);
@@ -145,23 +149,14 @@ async fn wait_and_follow_up() {
     assert!(task.prompts[0].submitted_at <= task.prompts[1].submitted_at);
 
     h.advance(t.per_prompt);
-    let task = client
-        .wait_for_prompt(&created.id, &follow.prompt_id, &quick_wait())
-        .await
-        .unwrap();
+    let task = wait_for_prompt(&client, &created.id, &follow.prompt_id).await;
     assert_eq!(task.status, TaskStatus::Completed);
     assert!(task.final_result.unwrap().contains("limerick"));
 
     // Outcomes are chosen by the prompt: a failing follow-up fails the task.
-    let failing = client
-        .follow_up(&created.id, &FollowUpRequest::new("Break [sim:fail]"))
-        .await
-        .unwrap();
+    let failing = follow_up(&client, &created.id, "Break [sim:fail]").await;
     h.advance(t.per_prompt);
-    let task = client
-        .wait_for_prompt(&created.id, &failing.prompt_id, &quick_wait())
-        .await
-        .unwrap();
+    let task = wait_for_prompt(&client, &created.id, &failing.prompt_id).await;
     assert_eq!(task.status, TaskStatus::Failed);
     assert_eq!(task.prompts[2].status, PromptStatus::Failed);
     assert_eq!(task.final_result, None);
@@ -173,15 +168,9 @@ async fn follow_ups_queue_behind_a_running_prompt() {
     let h = Harness::start().await;
     let client = h.client();
     let t = h.sim.config().timings;
-    let created = client
-        .create_task(&CreateTaskRequest::new("one"))
-        .await
-        .unwrap();
+    let created = create(&client, "one").await;
     h.advance(t.provision);
-    let second = client
-        .follow_up(&created.id, &FollowUpRequest::new("two"))
-        .await
-        .unwrap();
+    let second = follow_up(&client, &created.id, "two").await;
     let task = client.get_task(&created.id).await.unwrap();
     assert_eq!(task.prompts[0].status, PromptStatus::Running);
     assert_eq!(task.prompts[1].status, PromptStatus::Pending);
@@ -191,10 +180,7 @@ async fn follow_ups_queue_behind_a_running_prompt() {
     assert_eq!(task.prompts[1].status, PromptStatus::Running);
     assert_eq!(task.status, TaskStatus::Running);
     h.advance(t.per_prompt);
-    let task = client
-        .wait_for_prompt(&created.id, &second.prompt_id, &quick_wait())
-        .await
-        .unwrap();
+    let task = wait_for_prompt(&client, &created.id, &second.prompt_id).await;
     assert_eq!(task.status, TaskStatus::Completed);
     h.stop().await;
 }
@@ -204,20 +190,14 @@ async fn reuse_a_workspace() {
     let h = Harness::start().await;
     let client = h.client();
     let t = h.sim.config().timings;
-    let first = client
-        .create_task(&CreateTaskRequest::new("set up"))
-        .await
-        .unwrap();
+    let first = create(&client, "set up").await;
     h.finish_one_prompt();
 
     let reused = client
         .create_task(&CreateTaskRequest::new("continue").workspace_id(first.workspace_id.clone()))
         .await
         .unwrap();
-    let fresh = client
-        .create_task(&CreateTaskRequest::new("fresh"))
-        .await
-        .unwrap();
+    let fresh = create(&client, "fresh").await;
     assert_eq!(reused.workspace_id, first.workspace_id);
     assert_ne!(fresh.workspace_id, first.workspace_id);
     assert_ne!(reused.id, first.id);
@@ -358,15 +338,7 @@ async fn list_and_delete() {
     assert_eq!(page.total, 4);
     assert!(page.data.iter().all(|t| t.id != gone));
     assert!(client.delete_task(&gone).await.unwrap_err().is_not_found());
-    assert_eq!(
-        h.http()
-            .get(h.url(&format!("/run/{gone}")))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        404
-    );
+    assert_eq!(h.open(&h.url(&format!("/run/{gone}"))).await.status(), 404);
     // The task was created all the same.
     assert_eq!(h.sim.task_count().unwrap(), 5);
     h.stop().await;
@@ -377,10 +349,7 @@ async fn cancel() {
     let h = Harness::start().await;
     let client = h.client();
     let t = h.sim.config().timings;
-    let created = client
-        .create_task(&CreateTaskRequest::new("Run forever [sim:hang]"))
-        .await
-        .unwrap();
+    let created = create(&client, "Run forever [sim:hang]").await;
     h.advance(t.provision + t.per_prompt * 10);
     assert_eq!(
         client.get_task(&created.id).await.unwrap().status,
@@ -400,17 +369,11 @@ async fn cancel() {
     }
 
     // A pending prompt is canceled too; canceling a finished task changes nothing.
-    let queued = client
-        .create_task(&CreateTaskRequest::new("queued"))
-        .await
-        .unwrap();
+    let queued = create(&client, "queued").await;
     client.cancel_task(&queued.id).await.unwrap();
     let task = client.get_task(&queued.id).await.unwrap();
     assert_eq!(task.prompts[0].status, PromptStatus::Canceled);
-    let done = client
-        .create_task(&CreateTaskRequest::new("done"))
-        .await
-        .unwrap();
+    let done = create(&client, "done").await;
     h.finish_one_prompt();
     client.cancel_task(&done.id).await.unwrap();
     assert_eq!(
@@ -419,15 +382,9 @@ async fn cancel() {
     );
 
     // A canceled task can be followed up.
-    let follow = client
-        .follow_up(&created.id, &FollowUpRequest::new("try again"))
-        .await
-        .unwrap();
+    let follow = follow_up(&client, &created.id, "try again").await;
     h.advance(t.per_prompt);
-    let task = client
-        .wait_for_prompt(&created.id, &follow.prompt_id, &quick_wait())
-        .await
-        .unwrap();
+    let task = wait_for_prompt(&client, &created.id, &follow.prompt_id).await;
     assert_eq!(task.status, TaskStatus::Completed);
     h.stop().await;
 }
@@ -436,19 +393,10 @@ async fn cancel() {
 async fn watch_events() {
     let h = Harness::start().await;
     let client = h.client();
-    let created = client
-        .create_task(&CreateTaskRequest::new("Explain the code"))
-        .await
-        .unwrap();
+    let created = create(&client, "Explain the code").await;
 
     // Too early: an immediate done with lastSeq -1 (the documented quirk).
-    let early = h
-        .http()
-        .get(format!("{}/tasks/{}/events", h.base, created.id))
-        .header("API_KEY", rebyte_sim::DEFAULT_API_KEY)
-        .send()
-        .await
-        .unwrap();
+    let early = h.get(&format!("/v1/tasks/{}/events", created.id)).await;
     assert_eq!(early.status(), 200);
     assert!(
         early
@@ -521,10 +469,7 @@ async fn events_stream_as_time_passes() {
     let h = Harness::start().await;
     let client = h.client();
     let t = h.sim.config().timings;
-    let created = client
-        .create_task(&CreateTaskRequest::new("stream it"))
-        .await
-        .unwrap();
+    let created = create(&client, "stream it").await;
     h.advance(t.provision);
     let mut stream = Box::pin(client.events(&created.id));
     let first = stream.next().await.unwrap().unwrap();

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use rebyte_sim::DEFAULT_API_KEY;
 use rebyte_types::catalog;
+use reqwest::Method;
 use serde_json::json;
 
 use crate::common::{Harness, error_body};
@@ -14,24 +15,12 @@ const KEY: &str = "API_KEY";
 #[tokio::test]
 async fn unknown_paths_and_methods_are_not_found() {
     let h = Harness::start().await;
-    let http = h.http();
     for path in ["/v1/nope", "/nothing", "/v1/tasks/a/b/c", "/"] {
-        let r = http
-            .get(h.url(path))
-            .header(KEY, DEFAULT_API_KEY)
-            .send()
-            .await
-            .unwrap();
-        let (status, code, message) = error_body(r).await;
+        let (status, code, message) = error_body(h.get(path).await).await;
         assert_eq!((status, code.as_str()), (404, "not_found"), "{path}");
         assert!(message.contains(path), "{message}");
     }
-    let r = http
-        .put(h.url("/v1/tasks"))
-        .header(KEY, DEFAULT_API_KEY)
-        .send()
-        .await
-        .unwrap();
+    let r = h.authed(Method::PUT, "/v1/tasks").send().await.unwrap();
     assert_eq!(error_body(r).await.1, "not_found");
     h.stop().await;
 }
@@ -80,9 +69,7 @@ async fn configured_keys_replace_the_default() {
 
 async fn post(h: &Harness, path: &str, body: impl Into<reqwest::Body>) -> (u16, String, String) {
     let r = h
-        .http()
-        .post(h.url(path))
-        .header(KEY, DEFAULT_API_KEY)
+        .authed(Method::POST, path)
         .header("content-type", "application/json")
         .body(body)
         .send()
@@ -161,14 +148,11 @@ async fn unknown_files_and_workspaces_are_refused() {
 #[tokio::test]
 async fn unknown_tasks_are_not_found_everywhere() {
     let h = Harness::start().await;
-    let http = h.http();
     let id = "00000000-0000-0000-0000-000000000000";
     for endpoint in catalog::ALL.iter().filter(|e| e.takes_task_id()) {
-        let url = format!("{}{}", h.origin, endpoint.path.replace(":id", id));
-        let method = reqwest::Method::from_bytes(endpoint.method.as_str().as_bytes()).unwrap();
-        let r = http
-            .request(method, &url)
-            .header(KEY, DEFAULT_API_KEY)
+        let method = Method::from_bytes(endpoint.method.as_str().as_bytes()).unwrap();
+        let r = h
+            .authed(method, &endpoint.path.replace(":id", id))
             .header("content-type", "application/json")
             .body(r#"{"prompt": "p", "visibility": "public"}"#)
             .send()
@@ -188,28 +172,18 @@ async fn unknown_tasks_are_not_found_everywhere() {
         );
     }
     // An id that is not a safe path segment is simply not found.
-    let r = http
-        .get(h.url("/v1/tasks/%2E%2E"))
-        .header(KEY, DEFAULT_API_KEY)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(error_body(r).await.1, "not_found");
+    assert_eq!(
+        error_body(h.get("/v1/tasks/%2E%2E").await).await.1,
+        "not_found"
+    );
     h.stop().await;
 }
 
 #[tokio::test]
 async fn list_limits_are_checked() {
     let h = Harness::start().await;
-    let http = h.http();
     for query in ["limit=0", "limit=101", "limit=abc", "limit=-1", "offset=x"] {
-        let r = http
-            .get(h.url(&format!("/v1/tasks?{query}")))
-            .header(KEY, DEFAULT_API_KEY)
-            .send()
-            .await
-            .unwrap();
-        let (status, code, message) = error_body(r).await;
+        let (status, code, message) = error_body(h.get(&format!("/v1/tasks?{query}")).await).await;
         assert_eq!(
             (status, code.as_str()),
             (400, "validation_error"),
@@ -218,12 +192,7 @@ async fn list_limits_are_checked() {
         let field = query.split('=').next().unwrap();
         assert!(message.contains(field), "{query}: {message}");
     }
-    let r = http
-        .get(h.url("/v1/tasks?limit=100&offset=3"))
-        .header(KEY, DEFAULT_API_KEY)
-        .send()
-        .await
-        .unwrap();
+    let r = h.get("/v1/tasks?limit=100&offset=3").await;
     assert_eq!(r.status(), 200);
     let page: rebyte_types::TaskPage = r.json().await.unwrap();
     assert_eq!((page.limit, page.offset, page.total), (100, 3, 0));
@@ -238,9 +207,10 @@ async fn bad_visibility_is_a_validation_error() {
         .create_task(&h.origin, &rebyte_types::CreateTaskRequest::new("p"))
         .unwrap();
     let r = h
-        .http()
-        .patch(h.url(&format!("/v1/tasks/{}/visibility", created.id)))
-        .header(KEY, DEFAULT_API_KEY)
+        .authed(
+            Method::PATCH,
+            &format!("/v1/tasks/{}/visibility", created.id),
+        )
         .body(r#"{"visibility": "everyone"}"#)
         .send()
         .await
@@ -251,13 +221,29 @@ async fn bad_visibility_is_a_validation_error() {
     h.stop().await;
 }
 
+/// PUTs `body` to a signed upload URL as `content_type`; returns the status.
+async fn put(
+    http: &reqwest::Client,
+    url: &str,
+    content_type: &str,
+    body: impl Into<reqwest::Body>,
+) -> u16 {
+    http.put(url)
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
 #[tokio::test]
 async fn uploads_are_signed_and_expire() {
     let h = Harness::start().await;
     let http = h.http();
-    let r = http
-        .post(h.url("/v1/files"))
-        .header(KEY, DEFAULT_API_KEY)
+    let r = h
+        .authed(Method::POST, "/v1/files")
         .body(r#"{"filename": "notes.txt", "contentType": "text/plain"}"#)
         .send()
         .await
@@ -267,57 +253,33 @@ async fn uploads_are_signed_and_expire() {
     assert!(upload.upload_url.starts_with(&h.url("/uploads/")));
 
     let tampered = upload.upload_url.replace("signature=", "signature=0");
-    let r = http
-        .put(&tampered)
-        .header("content-type", "text/plain")
-        .body("x")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 403);
+    assert_eq!(put(&http, &tampered, "text/plain", "x").await, 403);
     let other_expiry = upload.upload_url.replace("expires=", "expires=9");
-    let r = http
-        .put(&other_expiry)
-        .header("content-type", "text/plain")
-        .body("x")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 403);
-    let r = http
-        .put(&upload.upload_url)
-        .header("content-type", "application/json")
-        .body("x")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 403, "the content type must be the declared one");
+    assert_eq!(put(&http, &other_expiry, "text/plain", "x").await, 403);
+    assert_eq!(
+        put(&http, &upload.upload_url, "application/json", "x").await,
+        403,
+        "the content type must be the declared one"
+    );
 
     // The bytes are streamed in chunks and counted.
     let chunks =
         futures_util::stream::iter((0..64).map(|_| Ok::<_, std::io::Error>(vec![7u8; 128 * 1024])));
-    let r = http
-        .put(&upload.upload_url)
-        .header("content-type", "text/plain")
-        .body(reqwest::Body::wrap_stream(chunks))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    let body = reqwest::Body::wrap_stream(chunks);
+    assert_eq!(
+        put(&http, &upload.upload_url, "text/plain", body).await,
+        200
+    );
     let stored = h.sim.file(&upload.id).unwrap().unwrap();
     assert_eq!(stored.size, Some(64 * 128 * 1024));
     assert!(stored.sha256.is_some());
 
     // The URL expires after an hour (of the simulator's clock).
     h.advance(Duration::from_secs(3601));
-    let r = http
-        .put(&upload.upload_url)
-        .header("content-type", "text/plain")
-        .body("late")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 403);
+    assert_eq!(
+        put(&http, &upload.upload_url, "text/plain", "late").await,
+        403
+    );
     assert_eq!(
         h.sim.file(&upload.id).unwrap().unwrap().size,
         Some(64 * 128 * 1024)

@@ -12,12 +12,7 @@ async fn with_faults(faults: FaultConfig) -> Harness {
 }
 
 async fn list(h: &Harness) -> reqwest::Response {
-    h.http()
-        .get(h.url("/v1/tasks"))
-        .header("API_KEY", DEFAULT_API_KEY)
-        .send()
-        .await
-        .unwrap()
+    h.get("/v1/tasks").await
 }
 
 #[tokio::test]
@@ -120,9 +115,7 @@ async fn drop_after_commit_loses_the_answer_not_the_change() {
     })
     .await;
     let err = h
-        .http()
-        .post(h.url("/v1/tasks"))
-        .header("API_KEY", DEFAULT_API_KEY)
+        .authed(reqwest::Method::POST, "/v1/tasks")
         .body(r#"{"prompt": "p"}"#)
         .send()
         .await
@@ -156,7 +149,7 @@ async fn faults_spare_pages_and_uploads() {
         .sim
         .create_task(&h.origin, &CreateTaskRequest::new("p"))
         .unwrap();
-    let r = h.http().get(&created.url).send().await.unwrap();
+    let r = h.open(&created.url).await;
     assert_eq!(r.status(), 200);
     let upload = h
         .sim
@@ -171,7 +164,7 @@ async fn faults_spare_pages_and_uploads() {
         .unwrap();
     assert_eq!(r.status(), 200);
     // Unknown paths are answered plainly too.
-    let r = h.http().get(h.url("/v2/x")).send().await.unwrap();
+    let r = h.open(&h.url("/v2/x")).await;
     assert_eq!(r.status(), 404);
     assert_eq!(h.sim.fault_counters().total(), 0);
     h.stop().await;
