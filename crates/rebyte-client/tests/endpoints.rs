@@ -20,9 +20,7 @@ fn decoded<T: serde::de::DeserializeOwned>(type_name: &str) -> T {
 #[tokio::test]
 async fn create_task_sends_every_field_and_reads_the_documented_answer() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/tasks"))
-        .and(header("API_KEY", KEY))
+    keyed_call("POST", "/v1/tasks")
         .and(header("content-type", "application/json"))
         .respond_with(json(201, doc_example("CreatedTask")))
         .expect(1)
@@ -73,9 +71,7 @@ async fn create_task_with_only_a_prompt_sends_only_the_prompt() {
 #[tokio::test]
 async fn get_task_reads_the_documented_task() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(format!("/v1/tasks/{TASK_ID}")))
-        .and(header("API_KEY", KEY))
+    keyed_call("GET", format!("/v1/tasks/{TASK_ID}"))
         .and(header("accept", "application/json"))
         .respond_with(json(200, doc_example("Task")))
         .expect(1)
@@ -96,11 +92,9 @@ async fn get_task_reads_the_documented_task() {
 #[tokio::test]
 async fn list_tasks_sends_the_page_as_a_query() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/v1/tasks"))
+    keyed_call("GET", "/v1/tasks")
         .and(query_param("limit", "20"))
         .and(query_param("offset", "40"))
-        .and(header("API_KEY", KEY))
         .respond_with(json(200, doc_example("TaskPage")))
         .expect(1)
         .mount(&server)
@@ -133,9 +127,7 @@ async fn list_tasks_without_a_page_sends_no_query() {
 #[tokio::test]
 async fn follow_up_sends_the_prompt_and_reads_the_prompt_id() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(format!("/v1/tasks/{TASK_ID}/prompts")))
-        .and(header("API_KEY", KEY))
+    keyed_call("POST", format!("/v1/tasks/{TASK_ID}/prompts"))
         .and(header("content-type", "application/json"))
         .respond_with(json(201, doc_example("FollowUpResponse")))
         .expect(1)
@@ -158,9 +150,7 @@ async fn follow_up_sends_the_prompt_and_reads_the_prompt_id() {
 #[tokio::test]
 async fn set_visibility_patches_and_reads_the_share_url() {
     let server = MockServer::start().await;
-    Mock::given(method("PATCH"))
-        .and(path(format!("/v1/tasks/{TASK_ID}/visibility")))
-        .and(header("API_KEY", KEY))
+    keyed_call("PATCH", format!("/v1/tasks/{TASK_ID}/visibility"))
         .and(header("content-type", "application/json"))
         .respond_with(json(200, doc_example("VisibilityResponse")))
         .expect(1)
@@ -180,11 +170,7 @@ async fn set_visibility_patches_and_reads_the_share_url() {
 
 #[tokio::test]
 async fn set_visibility_private_has_no_share_url() {
-    let server = MockServer::start().await;
-    Mock::given(method("PATCH"))
-        .respond_with(json(200, r#"{"visibility":"private"}"#))
-        .mount(&server)
-        .await;
+    let server = server_answering("PATCH", json(200, r#"{"visibility":"private"}"#)).await;
     let answer = client(&server)
         .set_visibility(&task_id(), Visibility::Private)
         .await
@@ -199,9 +185,7 @@ async fn set_visibility_private_has_no_share_url() {
 #[tokio::test]
 async fn delete_task_accepts_an_empty_204() {
     let server = MockServer::start().await;
-    Mock::given(method("DELETE"))
-        .and(path(format!("/v1/tasks/{TASK_ID}")))
-        .and(header("API_KEY", KEY))
+    keyed_call("DELETE", format!("/v1/tasks/{TASK_ID}"))
         .respond_with(ResponseTemplate::new(204))
         .expect(1)
         .mount(&server)
@@ -213,9 +197,7 @@ async fn delete_task_accepts_an_empty_204() {
 async fn cancel_task_accepts_any_2xx_and_sends_no_body() {
     for status in [200, 202, 204] {
         let server = MockServer::start().await;
-        Mock::given(method("POST"))
-            .and(path(format!("/v1/tasks/{TASK_ID}/cancel")))
-            .and(header("API_KEY", KEY))
+        keyed_call("POST", format!("/v1/tasks/{TASK_ID}/cancel"))
             .respond_with(ResponseTemplate::new(status).set_body_string("whatever"))
             .expect(1)
             .mount(&server)
@@ -228,12 +210,8 @@ async fn cancel_task_accepts_any_2xx_and_sends_no_body() {
 
 #[tokio::test]
 async fn api_errors_are_typed() {
-    let server = MockServer::start().await;
     let body = r#"{"error":{"code":"not_found","message":"Task not found"}}"#;
-    Mock::given(method("GET"))
-        .respond_with(json(404, body))
-        .mount(&server)
-        .await;
+    let server = server_answering("GET", json(404, body)).await;
     let err = client(&server).get_task(&task_id()).await.unwrap_err();
     match &err {
         Error::Api {
@@ -258,14 +236,14 @@ async fn api_errors_are_typed() {
 
 #[tokio::test]
 async fn unknown_error_codes_are_kept() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(json(
+    let server = server_answering(
+        "GET",
+        json(
             418,
             r#"{"error":{"code":"teapot","message":"short and stout"}}"#,
-        ))
-        .mount(&server)
-        .await;
+        ),
+    )
+    .await;
     let err = client(&server).get_task(&task_id()).await.unwrap_err();
     assert_eq!(err.code(), Some(&ErrorCode::Unknown("teapot".into())));
     assert_eq!(
@@ -276,15 +254,15 @@ async fn unknown_error_codes_are_kept() {
 
 #[tokio::test]
 async fn a_gateway_page_becomes_a_short_snippet() {
-    let server = MockServer::start().await;
     let page = format!(
         "<html>\n<head><title>502 Bad Gateway</title></head>\n<body>{}</body>\n</html>",
         "x".repeat(5000)
     );
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(502).set_body_raw(page, "text/html"))
-        .mount(&server)
-        .await;
+    let server = server_answering(
+        "POST",
+        ResponseTemplate::new(502).set_body_raw(page, "text/html"),
+    )
+    .await;
     let err = client(&server)
         .create_task(&CreateTaskRequest::new("p"))
         .await
@@ -301,13 +279,9 @@ async fn a_gateway_page_becomes_a_short_snippet() {
 
 #[tokio::test]
 async fn decode_errors_name_the_json_path() {
-    let server = MockServer::start().await;
     let mut task: serde_json::Value = serde_json::from_str(&doc_example("Task")).unwrap();
     task["prompts"][0]["submittedAt"] = serde_json::json!("yesterday");
-    Mock::given(method("GET"))
-        .respond_with(json(200, task.to_string()))
-        .mount(&server)
-        .await;
+    let server = server_answering("GET", json(200, task.to_string())).await;
     let err = client(&server).get_task(&task_id()).await.unwrap_err();
     let Error::Decode {
         status,
@@ -503,16 +477,14 @@ async fn every_catalog_endpoint_is_called() {
     ];
     assert_eq!(answers.len(), catalog::ALL.len());
     for (endpoint, answer) in answers {
-        Mock::given(method(endpoint.method.as_str()))
-            .and(path(format!(
-                "/v1{}",
-                endpoint.relative_path(Some(&task_id()))
-            )))
-            .and(header("API_KEY", KEY))
-            .respond_with(answer)
-            .expect(1)
-            .mount(&server)
-            .await;
+        keyed_call(
+            endpoint.method.as_str(),
+            format!("/v1{}", endpoint.relative_path(Some(&task_id()))),
+        )
+        .respond_with(answer)
+        .expect(1)
+        .mount(&server)
+        .await;
     }
     Mock::given(method("PUT"))
         .and(path(upload_path))

@@ -62,11 +62,7 @@ async fn create_is_sent_once_on_503() {
 #[tokio::test]
 async fn follow_up_is_sent_once_on_502_and_504() {
     for status in [502, 504] {
-        let server = MockServer::start().await;
-        Mock::given(method("POST"))
-            .respond_with(ResponseTemplate::new(status))
-            .mount(&server)
-            .await;
+        let server = server_answering("POST", ResponseTemplate::new(status)).await;
         let err = client(&server)
             .follow_up(&task_id(), &FollowUpRequest::new("p"))
             .await
@@ -78,11 +74,11 @@ async fn follow_up_is_sent_once_on_502_and_504() {
 
 #[tokio::test]
 async fn get_is_retried_on_503_until_it_succeeds() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(first_then(2, unavailable(), json(200, doc_example("Task"))))
-        .mount(&server)
-        .await;
+    let server = server_answering(
+        "GET",
+        first_then(2, unavailable(), json(200, doc_example("Task"))),
+    )
+    .await;
     let task = client(&server).get_task(&task_id()).await.unwrap();
     assert_eq!(task.id, task_id());
     assert_eq!(request_count(&server).await, 3);
@@ -90,17 +86,17 @@ async fn get_is_retried_on_503_until_it_succeeds() {
 
 #[tokio::test]
 async fn get_honours_retry_after_clamped() {
-    let server = MockServer::start().await;
     // Retry-After asks for an hour; the policy clamps it to 30 ms. The backoff itself is
     // zero, so the time spent comes from Retry-After alone.
-    Mock::given(method("GET"))
-        .respond_with(first_then(
+    let server = server_answering(
+        "GET",
+        first_then(
             2,
             unavailable().insert_header("retry-after", "3600"),
             json(200, doc_example("Task")),
-        ))
-        .mount(&server)
-        .await;
+        ),
+    )
+    .await;
     let policy = RetryPolicy::default()
         .max_attempts(3)
         .initial_backoff(Duration::ZERO)
@@ -117,16 +113,16 @@ async fn get_honours_retry_after_clamped() {
 
 #[tokio::test]
 async fn retry_after_as_an_http_date_is_honoured() {
-    let server = MockServer::start().await;
     let later = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(30));
-    Mock::given(method("GET"))
-        .respond_with(first_then(
+    let server = server_answering(
+        "GET",
+        first_then(
             1,
             ResponseTemplate::new(429).insert_header("retry-after", later.as_str()),
             json(200, doc_example("Task")),
-        ))
-        .mount(&server)
-        .await;
+        ),
+    )
+    .await;
     let policy = RetryPolicy::default()
         .initial_backoff(Duration::ZERO)
         .max_backoff(Duration::ZERO)
@@ -159,11 +155,7 @@ async fn create_is_retried_on_429() {
 
 #[tokio::test]
 async fn the_attempt_limit_holds() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(unavailable())
-        .mount(&server)
-        .await;
+    let server = server_answering("GET", unavailable()).await;
     let client = builder(&server)
         .retry_policy(fast_retries().max_attempts(3))
         .build()
@@ -178,11 +170,7 @@ async fn the_attempt_limit_holds() {
 
 #[tokio::test]
 async fn no_retry_policy_means_one_attempt() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(unavailable())
-        .mount(&server)
-        .await;
+    let server = server_answering("GET", unavailable()).await;
     let client = builder(&server)
         .retry_policy(RetryPolicy::none())
         .build()
@@ -193,11 +181,7 @@ async fn no_retry_policy_means_one_attempt() {
 
 #[tokio::test]
 async fn the_retry_deadline_holds() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(unavailable().insert_header("retry-after", "1"))
-        .mount(&server)
-        .await;
+    let server = server_answering("GET", unavailable().insert_header("retry-after", "1")).await;
     // The next attempt would start 50 ms in, past the 10 ms deadline.
     let policy = fast_retries()
         .max_retry_after(Duration::from_millis(50))
@@ -210,14 +194,14 @@ async fn the_retry_deadline_holds() {
 #[tokio::test]
 async fn errors_that_are_final_are_not_retried() {
     for status in [400, 401, 403, 404, 500] {
-        let server = MockServer::start().await;
-        Mock::given(method("GET"))
-            .respond_with(json(
+        let server = server_answering(
+            "GET",
+            json(
                 status,
                 r#"{"error":{"code":"internal_error","message":"m"}}"#,
-            ))
-            .mount(&server)
-            .await;
+            ),
+        )
+        .await;
         client(&server).get_task(&task_id()).await.unwrap_err();
         assert_eq!(request_count(&server).await, 1, "{status}");
     }
@@ -225,19 +209,17 @@ async fn errors_that_are_final_are_not_retried() {
 
 #[tokio::test]
 async fn retry_safe_writes_are_retried_on_503() {
-    let server = MockServer::start().await;
-    Mock::given(method("DELETE"))
-        .respond_with(first_then(1, unavailable(), ResponseTemplate::new(204)))
-        .mount(&server)
-        .await;
-    Mock::given(method("PATCH"))
-        .respond_with(first_then(
-            1,
-            unavailable(),
-            json(200, r#"{"visibility":"shared"}"#),
-        ))
-        .mount(&server)
-        .await;
+    let server = server_answering(
+        "DELETE",
+        first_then(1, unavailable(), ResponseTemplate::new(204)),
+    )
+    .await;
+    answer_every(
+        &server,
+        "PATCH",
+        first_then(1, unavailable(), json(200, r#"{"visibility":"shared"}"#)),
+    )
+    .await;
     let client = client(&server);
     client.delete_task(&task_id()).await.unwrap();
     client
@@ -249,11 +231,11 @@ async fn retry_safe_writes_are_retried_on_503() {
 
 #[tokio::test]
 async fn a_slow_get_times_out_per_attempt_and_is_retried() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(json(200, doc_example("Task")).set_delay(Duration::from_millis(400)))
-        .mount(&server)
-        .await;
+    let server = server_answering(
+        "GET",
+        json(200, doc_example("Task")).set_delay(Duration::from_millis(400)),
+    )
+    .await;
     let client = builder(&server)
         .request_timeout(Duration::from_millis(40))
         .retry_policy(fast_retries().max_attempts(2))
@@ -276,11 +258,11 @@ async fn a_slow_get_times_out_per_attempt_and_is_retried() {
 
 #[tokio::test]
 async fn a_slow_create_times_out_and_is_not_repeated() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(json(201, doc_example("CreatedTask")).set_delay(Duration::from_millis(400)))
-        .mount(&server)
-        .await;
+    let server = server_answering(
+        "POST",
+        json(201, doc_example("CreatedTask")).set_delay(Duration::from_millis(400)),
+    )
+    .await;
     let client = builder(&server)
         .create_timeout(Duration::from_millis(40))
         .build()
@@ -295,11 +277,11 @@ async fn a_slow_create_times_out_and_is_not_repeated() {
 
 #[tokio::test]
 async fn create_has_its_own_longer_timeout() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(json(201, doc_example("CreatedTask")).set_delay(Duration::from_millis(80)))
-        .mount(&server)
-        .await;
+    let server = server_answering(
+        "POST",
+        json(201, doc_example("CreatedTask")).set_delay(Duration::from_millis(80)),
+    )
+    .await;
     let client = builder(&server)
         .request_timeout(Duration::from_millis(20))
         .create_timeout(Duration::from_secs(5))
@@ -313,11 +295,7 @@ async fn create_has_its_own_longer_timeout() {
 
 #[tokio::test]
 async fn the_operation_timeout_bounds_retries() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(unavailable().insert_header("retry-after", "1"))
-        .mount(&server)
-        .await;
+    let server = server_answering("GET", unavailable().insert_header("retry-after", "1")).await;
     let policy = fast_retries()
         .max_attempts(100)
         .max_retry_after(Duration::from_millis(20));
@@ -354,15 +332,15 @@ fn task_not_found() -> ResponseTemplate {
 /// delete is done. A 404 after an attempt that never reached the server is still an error.
 #[tokio::test]
 async fn a_retried_delete_that_finds_the_task_gone_succeeded() {
-    let server = MockServer::start().await;
-    Mock::given(method("DELETE"))
-        .respond_with(first_then(
+    let server = server_answering(
+        "DELETE",
+        first_then(
             1,
             ResponseTemplate::new(504).set_body_string("gateway timeout"),
             task_not_found(),
-        ))
-        .mount(&server)
-        .await;
+        ),
+    )
+    .await;
     client(&server).delete_task(&task_id()).await.unwrap();
     assert_eq!(request_count(&server).await, 2);
 
@@ -370,11 +348,7 @@ async fn a_retried_delete_that_finds_the_task_gone_succeeded() {
         task_not_found(),
         ResponseTemplate::new(429).insert_header("retry-after", "0"),
     ] {
-        let server = MockServer::start().await;
-        Mock::given(method("DELETE"))
-            .respond_with(first_then(1, first, task_not_found()))
-            .mount(&server)
-            .await;
+        let server = server_answering("DELETE", first_then(1, first, task_not_found())).await;
         let err = client(&server).delete_task(&task_id()).await.unwrap_err();
         assert!(err.is_not_found(), "{err:?}");
     }

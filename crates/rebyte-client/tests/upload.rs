@@ -13,9 +13,7 @@ async fn mount_slot(server: &MockServer, filename: &str) {
         "filename": filename,
         "uploadUrl": format!("{}/storage/uploads/0f8fad5b?expires=1770633000&signature=9c1e", server.uri()),
     });
-    Mock::given(method("POST"))
-        .and(path("/v1/files"))
-        .and(header("API_KEY", KEY))
+    keyed_call("POST", "/v1/files")
         .and(header("content-type", "application/json"))
         .respond_with(json(201, answer.to_string()))
         .expect(1)
@@ -36,9 +34,7 @@ async fn uploads_the_exact_bytes_with_the_content_type_and_no_key() {
         .expect(1)
         .mount(&server)
         .await;
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("data.csv");
-    std::fs::write(&file, &content).unwrap();
+    let (_dir, file) = temp_file("data.csv", &content);
 
     let file_ref = client(&server).upload_file(&file).await.unwrap();
     assert_eq!(file_ref.id.as_str(), "0f8fad5b-d9cb-469f-a165-70867728950e");
@@ -73,9 +69,7 @@ async fn an_unknown_extension_is_octet_stream_and_options_override() {
         .expect(1)
         .mount(&server)
         .await;
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("blob.qqq");
-    std::fs::write(&file, b"x").unwrap();
+    let (_dir, file) = temp_file("blob.qqq", b"x");
     client(&server).upload_file(&file).await.unwrap();
     assert_eq!(
         body_of(&server, 0).await,
@@ -131,9 +125,7 @@ async fn a_refused_put_is_an_upload_error() {
         .expect(1)
         .mount(&server)
         .await;
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("a.txt");
-    std::fs::write(&file, b"hello").unwrap();
+    let (_dir, file) = temp_file("a.txt", b"hello");
     let err = client(&server).upload_file(&file).await.unwrap_err();
     let Error::Upload { status, snippet } = &err else {
         panic!("{err:?}")
@@ -157,9 +149,7 @@ async fn a_put_that_fails_transiently_is_sent_again_from_the_start() {
         .expect(1)
         .mount(&server)
         .await;
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("a.txt");
-    std::fs::write(&file, b"hello").unwrap();
+    let (_dir, file) = temp_file("a.txt", b"hello");
     client(&server).upload_file(&file).await.unwrap();
     assert_eq!(request_count(&server).await, 3, "one slot, two PUTs");
 }
@@ -167,9 +157,7 @@ async fn a_put_that_fails_transiently_is_sent_again_from_the_start() {
 #[tokio::test]
 async fn a_bad_file_name_is_refused_before_anything_is_sent() {
     let server = MockServer::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("a.txt");
-    std::fs::write(&file, b"hello").unwrap();
+    let (_dir, file) = temp_file("a.txt", b"hello");
     let err = client(&server)
         .upload_file_with(&file, UploadOptions::default().filename("x".repeat(256)))
         .await
@@ -181,9 +169,7 @@ async fn a_bad_file_name_is_refused_before_anything_is_sent() {
 #[tokio::test]
 async fn a_content_type_no_header_can_carry_is_refused_before_anything_is_sent() {
     let server = MockServer::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("a.txt");
-    std::fs::write(&file, b"hello").unwrap();
+    let (_dir, file) = temp_file("a.txt", b"hello");
     let err = client(&server)
         .upload_file_with(
             &file,
@@ -208,9 +194,7 @@ async fn a_put_answered_500_is_retried_and_reported_retryable() {
         .expect(4)
         .mount(&server)
         .await;
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("a.txt");
-    std::fs::write(&file, b"hello").unwrap();
+    let (_dir, file) = temp_file("a.txt", b"hello");
     let err = client(&server).upload_file(&file).await.unwrap_err();
     assert_eq!(err.status(), Some(500), "{err:?}");
     assert!(err.is_retryable(), "{err:?}");

@@ -6,7 +6,8 @@
 use std::time::Duration;
 
 use rebyte_client::{Client, ClientBuilder, RetryPolicy, WaitOptions};
-use wiremock::MockServer;
+use wiremock::matchers::{header, method, path};
+use wiremock::{Mock, MockBuilder, MockServer, Respond};
 
 /// The key every test client uses; it must never show in output.
 pub const KEY: &str = "rbk_test_9f8e7d6c5b4a_secret";
@@ -104,4 +105,35 @@ pub async fn request_count(server: &MockServer) -> usize {
         .await
         .expect("recording is on")
         .len()
+}
+
+/// Answers every `verb` request to `server` with `answer`, whatever the path.
+pub async fn answer_every(server: &MockServer, verb: &str, answer: impl Respond + 'static) {
+    Mock::given(method(verb))
+        .respond_with(answer)
+        .mount(server)
+        .await;
+}
+
+/// Starts a server that answers every `verb` request with `answer`, whatever the path.
+pub async fn server_answering(verb: &str, answer: impl Respond + 'static) -> MockServer {
+    let server = MockServer::start().await;
+    answer_every(&server, verb, answer).await;
+    server
+}
+
+/// A mock matching a `verb` request to `route` that carries the test key.
+pub fn keyed_call(verb: &str, route: impl Into<String>) -> MockBuilder {
+    Mock::given(method(verb))
+        .and(path(route))
+        .and(header("API_KEY", KEY))
+}
+
+/// A temporary directory holding one file `name` with `content`; keep the directory alive
+/// as long as the file is used.
+pub fn temp_file(name: &str, content: impl AsRef<[u8]>) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let file = dir.path().join(name);
+    std::fs::write(&file, content).expect("the file is written");
+    (dir, file)
 }
