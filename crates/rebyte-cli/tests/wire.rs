@@ -12,6 +12,12 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const TASK_ID: &str = "6f1c2b9e-0d3a-4c55-9a41-1f2e3d4c5b6a";
 
+/// An error answer with the documented body.
+fn api_error(status: u16, code: &str, message: &str) -> ResponseTemplate {
+    ResponseTemplate::new(status)
+        .set_body_json(json!({"error": {"code": code, "message": message}}))
+}
+
 fn task_json() -> Value {
     json!({
         "id": TASK_ID,
@@ -52,6 +58,29 @@ impl Server {
         self.rt.block_on(m.mount(&self.mock));
     }
 
+    /// Answers `verb` requests to `route` with `answer`.
+    fn answer(&self, verb: &str, route: impl Into<String>, answer: ResponseTemplate) {
+        self.mount(
+            Mock::given(method(verb))
+                .and(path(route))
+                .respond_with(answer),
+        );
+    }
+
+    /// Answers the GET of the test task with `task` as JSON.
+    fn serve_task(&self, task: Value) {
+        self.answer(
+            "GET",
+            format!("/v1/tasks/{TASK_ID}"),
+            ResponseTemplate::new(200).set_body_json(task),
+        );
+    }
+
+    /// Runs the binary against this server with `args`.
+    fn run(&self, args: &[&str]) -> std::process::Output {
+        rebyte_at(&self.base()).args(args).output().unwrap()
+    }
+
     fn requests(&self) -> Vec<wiremock::Request> {
         self.rt
             .block_on(self.mock.received_requests())
@@ -65,30 +94,26 @@ fn create_sends_every_flag_and_uploads_files_without_the_key() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("notes.txt");
     std::fs::write(&file, "some notes").unwrap();
-    server.mount(
-        Mock::given(method("POST"))
-            .and(path("/v1/files"))
-            .respond_with(ResponseTemplate::new(201).set_body_json(json!({
-                "id": "f-1",
-                "filename": "notes-1a2b.txt",
-                "uploadUrl": format!("{}/upload/f-1?sig=abc", server.mock.uri()),
-            }))),
+    server.answer(
+        "POST",
+        "/v1/files",
+        ResponseTemplate::new(201).set_body_json(json!({
+            "id": "f-1",
+            "filename": "notes-1a2b.txt",
+            "uploadUrl": format!("{}/upload/f-1?sig=abc", server.mock.uri()),
+        })),
     );
-    server.mount(
-        Mock::given(method("PUT"))
-            .and(path("/upload/f-1"))
-            .respond_with(ResponseTemplate::new(200)),
-    );
-    server.mount(
-        Mock::given(method("POST"))
-            .and(path("/v1/tasks"))
-            .respond_with(ResponseTemplate::new(201).set_body_json(json!({
-                "id": TASK_ID,
-                "workspaceId": "ws-9",
-                "url": "https://app.rebyte.ai/run/x",
-                "status": "running",
-                "createdAt": "2026-02-09T10:30:00.000Z"
-            }))),
+    server.answer("PUT", "/upload/f-1", ResponseTemplate::new(200));
+    server.answer(
+        "POST",
+        "/v1/tasks",
+        ResponseTemplate::new(201).set_body_json(json!({
+            "id": TASK_ID,
+            "workspaceId": "ws-9",
+            "url": "https://app.rebyte.ai/run/x",
+            "status": "running",
+            "createdAt": "2026-02-09T10:30:00.000Z"
+        })),
     );
     let output = rebyte_at(&server.base())
         .args([
@@ -154,30 +179,17 @@ fn create_sends_every_flag_and_uploads_files_without_the_key() {
 #[test]
 fn get_json_prints_the_api_object_and_human_form_has_key_facts() {
     let server = Server::start();
-    server.mount(
-        Mock::given(method("GET"))
-            .and(path(format!("/v1/tasks/{TASK_ID}")))
-            .respond_with(ResponseTemplate::new(200).set_body_json(task_json())),
-    );
-    let output = rebyte_at(&server.base())
-        .args(["tasks", "get", TASK_ID, "--json"])
-        .output()
-        .unwrap();
+    server.serve_task(task_json());
+    let output = server.run(&["tasks", "get", TASK_ID, "--json"]);
     assert!(output.status.success());
     let printed: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(printed, task_json());
 
-    let output = rebyte_at(&server.base())
-        .args(["tasks", "get", TASK_ID])
-        .output()
-        .unwrap();
+    let output = server.run(&["tasks", "get", TASK_ID]);
     assert!(output.status.success());
     settings().bind(|| insta::assert_snapshot!("get_human", stdout(&output)));
 
-    let output = rebyte_at(&server.base())
-        .args(["tasks", "get", TASK_ID, "--quiet"])
-        .output()
-        .unwrap();
+    let output = server.run(&["tasks", "get", TASK_ID, "--quiet"]);
     assert_eq!(
         stdout(&output),
         "https://app.rebyte.ai/run/6f1c2b9e-0d3a-4c55-9a41-1f2e3d4c5b6a\n"
@@ -200,10 +212,7 @@ fn list_sends_limit_and_offset() {
                 "total": 11, "limit": 5, "offset": 10
             }))),
     );
-    let output = rebyte_at(&server.base())
-        .args(["tasks", "list", "--limit", "5", "--offset", "10", "--json"])
-        .output()
-        .unwrap();
+    let output = server.run(&["tasks", "list", "--limit", "5", "--offset", "10", "--json"]);
     assert!(output.status.success(), "{}", stderr(&output));
     let printed: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(printed["total"], 11);
@@ -213,23 +222,20 @@ fn list_sends_limit_and_offset() {
 #[test]
 fn follow_up_sends_prompt_and_skills() {
     let server = Server::start();
-    server.mount(
-        Mock::given(method("POST"))
-            .and(path(format!("/v1/tasks/{TASK_ID}/prompts")))
-            .respond_with(ResponseTemplate::new(201).set_body_json(json!({"promptId": "p-2"}))),
+    server.answer(
+        "POST",
+        format!("/v1/tasks/{TASK_ID}/prompts"),
+        ResponseTemplate::new(201).set_body_json(json!({"promptId": "p-2"})),
     );
-    let output = rebyte_at(&server.base())
-        .args([
-            "tasks",
-            "follow-up",
-            TASK_ID,
-            "Now add tests",
-            "--skill",
-            "pdf",
-            "-q",
-        ])
-        .output()
-        .unwrap();
+    let output = server.run(&[
+        "tasks",
+        "follow-up",
+        TASK_ID,
+        "Now add tests",
+        "--skill",
+        "pdf",
+        "-q",
+    ]);
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(stdout(&output), "p-2\n");
     let requests = server.requests();
@@ -240,17 +246,14 @@ fn follow_up_sends_prompt_and_skills() {
 #[test]
 fn share_prints_the_share_link() {
     let server = Server::start();
-    server.mount(
-        Mock::given(method("PATCH"))
-            .and(path(format!("/v1/tasks/{TASK_ID}/visibility")))
-            .respond_with(ResponseTemplate::new(200).set_body_json(
-                json!({"visibility": "public", "shareUrl": "https://app.rebyte.ai/share/x"}),
-            )),
+    server.answer(
+        "PATCH",
+        format!("/v1/tasks/{TASK_ID}/visibility"),
+        ResponseTemplate::new(200).set_body_json(
+            json!({"visibility": "public", "shareUrl": "https://app.rebyte.ai/share/x"}),
+        ),
     );
-    let output = rebyte_at(&server.base())
-        .args(["tasks", "share", TASK_ID, "--quiet"])
-        .output()
-        .unwrap();
+    let output = server.run(&["tasks", "share", TASK_ID, "--quiet"]);
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(stdout(&output), "https://app.rebyte.ai/share/x\n");
     let body: Value = serde_json::from_slice(&server.requests()[0].body).unwrap();
@@ -262,28 +265,23 @@ fn share_prints_the_share_link() {
 #[test]
 fn run_names_the_created_task_when_a_later_step_fails() {
     let server = Server::start();
-    server.mount(
-        Mock::given(method("POST"))
-            .and(path("/v1/tasks"))
-            .respond_with(ResponseTemplate::new(201).set_body_json(json!({
-                "id": TASK_ID,
-                "workspaceId": "ws-1",
-                "url": "https://app.rebyte.ai/run/6f1c2b9e-0d3a-4c55-9a41-1f2e3d4c5b6a",
-                "status": "running",
-                "createdAt": "2026-02-09T10:30:00.000Z"
-            }))),
+    server.answer(
+        "POST",
+        "/v1/tasks",
+        ResponseTemplate::new(201).set_body_json(json!({
+            "id": TASK_ID,
+            "workspaceId": "ws-1",
+            "url": "https://app.rebyte.ai/run/6f1c2b9e-0d3a-4c55-9a41-1f2e3d4c5b6a",
+            "status": "running",
+            "createdAt": "2026-02-09T10:30:00.000Z"
+        })),
     );
-    server.mount(
-        Mock::given(method("PATCH"))
-            .and(path(format!("/v1/tasks/{TASK_ID}/visibility")))
-            .respond_with(ResponseTemplate::new(403).set_body_json(
-                json!({"error": {"code": "insufficient_scopes", "message": "Missing tasks:write"}}),
-            )),
+    server.answer(
+        "PATCH",
+        format!("/v1/tasks/{TASK_ID}/visibility"),
+        api_error(403, "insufficient_scopes", "Missing tasks:write"),
     );
-    let output = rebyte_at(&server.base())
-        .args(["run", "Summarise the README", "--public", "--json"])
-        .output()
-        .unwrap();
+    let output = server.run(&["run", "Summarise the README", "--public", "--json"]);
     assert_eq!(output.status.code(), Some(3));
     assert_eq!(stdout(&output), "");
     assert_eq!(
@@ -300,20 +298,17 @@ fn run_names_the_created_task_when_a_later_step_fails() {
 #[test]
 fn a_create_that_may_have_happened_says_so() {
     let server = Server::start();
-    server.mount(
-        Mock::given(method("POST"))
-            .and(path("/v1/tasks"))
-            .respond_with(ResponseTemplate::new(502).set_body_string("<html>Bad Gateway</html>")),
+    server.answer(
+        "POST",
+        "/v1/tasks",
+        ResponseTemplate::new(502).set_body_string("<html>Bad Gateway</html>"),
     );
-    server.mount(
-        Mock::given(method("POST"))
-            .and(path(format!("/v1/tasks/{TASK_ID}/prompts")))
-            .respond_with(ResponseTemplate::new(200).set_body_string("<html>oops</html>")),
+    server.answer(
+        "POST",
+        format!("/v1/tasks/{TASK_ID}/prompts"),
+        ResponseTemplate::new(200).set_body_string("<html>oops</html>"),
     );
-    let output = rebyte_at(&server.base())
-        .args(["tasks", "create", "Summarise the README"])
-        .output()
-        .unwrap();
+    let output = server.run(&["tasks", "create", "Summarise the README"]);
     assert_eq!(output.status.code(), Some(3));
     let err = stderr(&output);
     assert_eq!(err.lines().count(), 1, "{err}");
@@ -323,10 +318,7 @@ fn a_create_that_may_have_happened_says_so() {
         ),
         "{err}"
     );
-    let output = rebyte_at(&server.base())
-        .args(["tasks", "follow-up", TASK_ID, "Now add tests"])
-        .output()
-        .unwrap();
+    let output = server.run(&["tasks", "follow-up", TASK_ID, "Now add tests"]);
     assert_eq!(output.status.code(), Some(3));
     let err = stderr(&output);
     assert!(
@@ -339,17 +331,12 @@ fn a_create_that_may_have_happened_says_so() {
     assert_eq!(server.requests().len(), 2);
 
     let server = Server::start();
-    server.mount(
-        Mock::given(method("POST"))
-            .and(path("/v1/tasks"))
-            .respond_with(ResponseTemplate::new(400).set_body_json(
-                json!({"error": {"code": "validation_error", "message": "Invalid request body"}}),
-            )),
+    server.answer(
+        "POST",
+        "/v1/tasks",
+        api_error(400, "validation_error", "Invalid request body"),
     );
-    let output = rebyte_at(&server.base())
-        .args(["run", "Summarise the README"])
-        .output()
-        .unwrap();
+    let output = server.run(&["run", "Summarise the README"]);
     assert_eq!(output.status.code(), Some(3));
     assert_eq!(
         stderr(&output),
@@ -360,18 +347,13 @@ fn a_create_that_may_have_happened_says_so() {
 #[test]
 fn garbage_answer_is_one_line_and_exit_3() {
     let server = Server::start();
-    server.mount(
-        Mock::given(method("GET"))
-            .and(path(format!("/v1/tasks/{TASK_ID}")))
-            .respond_with(
-                ResponseTemplate::new(200)
-                    .set_body_string("<html>\n<body>\nWelcome to nginx!\n</body>\n</html>"),
-            ),
+    server.answer(
+        "GET",
+        format!("/v1/tasks/{TASK_ID}"),
+        ResponseTemplate::new(200)
+            .set_body_string("<html>\n<body>\nWelcome to nginx!\n</body>\n</html>"),
     );
-    let output = rebyte_at(&server.base())
-        .args(["tasks", "get", TASK_ID])
-        .output()
-        .unwrap();
+    let output = server.run(&["tasks", "get", TASK_ID]);
     assert_eq!(output.status.code(), Some(3));
     assert_eq!(stdout(&output), "");
     let err = stderr(&output);
@@ -382,17 +364,12 @@ fn garbage_answer_is_one_line_and_exit_3() {
 #[test]
 fn api_error_is_one_line_and_exit_3() {
     let server = Server::start();
-    server.mount(
-        Mock::given(method("DELETE"))
-            .and(path(format!("/v1/tasks/{TASK_ID}")))
-            .respond_with(ResponseTemplate::new(500).set_body_json(
-                json!({"error": {"code": "internal_error", "message": "Something broke"}}),
-            )),
+    server.answer(
+        "DELETE",
+        format!("/v1/tasks/{TASK_ID}"),
+        api_error(500, "internal_error", "Something broke"),
     );
-    let output = rebyte_at(&server.base())
-        .args(["tasks", "delete", TASK_ID])
-        .output()
-        .unwrap();
+    let output = server.run(&["tasks", "delete", TASK_ID]);
     assert_eq!(output.status.code(), Some(3));
     assert_eq!(
         stderr(&output),
@@ -403,17 +380,12 @@ fn api_error_is_one_line_and_exit_3() {
 #[test]
 fn refused_key_says_where_keys_come_from() {
     let server = Server::start();
-    server.mount(
-        Mock::given(method("GET"))
-            .and(path(format!("/v1/tasks/{TASK_ID}")))
-            .respond_with(ResponseTemplate::new(401).set_body_json(
-                json!({"error": {"code": "invalid_api_key", "message": "Invalid API key"}}),
-            )),
+    server.answer(
+        "GET",
+        format!("/v1/tasks/{TASK_ID}"),
+        api_error(401, "invalid_api_key", "Invalid API key"),
     );
-    let output = rebyte_at(&server.base())
-        .args(["tasks", "get", TASK_ID])
-        .output()
-        .unwrap();
+    let output = server.run(&["tasks", "get", TASK_ID]);
     assert_eq!(output.status.code(), Some(3));
     settings().bind(|| insta::assert_snapshot!("invalid_key", stderr(&output)));
 }
@@ -421,15 +393,8 @@ fn refused_key_says_where_keys_come_from() {
 #[test]
 fn verbose_logs_never_show_the_key() {
     let server = Server::start();
-    server.mount(
-        Mock::given(method("GET"))
-            .and(path(format!("/v1/tasks/{TASK_ID}")))
-            .respond_with(ResponseTemplate::new(200).set_body_json(task_json())),
-    );
-    let output = rebyte_at(&server.base())
-        .args(["-vv", "tasks", "get", TASK_ID])
-        .output()
-        .unwrap();
+    server.serve_task(task_json());
+    let output = server.run(&["-vv", "tasks", "get", TASK_ID]);
     assert!(output.status.success());
     assert!(!stderr(&output).is_empty(), "-vv logged nothing");
     assert_no_key(&output);
@@ -438,11 +403,7 @@ fn verbose_logs_never_show_the_key() {
 #[test]
 fn key_file_and_stdin_key_are_sent() {
     let server = Server::start();
-    server.mount(
-        Mock::given(method("GET"))
-            .and(path(format!("/v1/tasks/{TASK_ID}")))
-            .respond_with(ResponseTemplate::new(200).set_body_json(task_json())),
-    );
+    server.serve_task(task_json());
     let dir = tempfile::tempdir().unwrap();
     let key_file = dir.path().join("key");
     std::fs::write(&key_file, "rbk_from_file\n").unwrap();
@@ -476,20 +437,10 @@ fn key_file_and_stdin_key_are_sent() {
 #[test]
 fn colour_only_when_asked_or_on_a_terminal() {
     let server = Server::start();
-    server.mount(
-        Mock::given(method("GET"))
-            .and(path(format!("/v1/tasks/{TASK_ID}")))
-            .respond_with(ResponseTemplate::new(200).set_body_json(task_json())),
-    );
-    let plain = rebyte_at(&server.base())
-        .args(["tasks", "get", TASK_ID])
-        .output()
-        .unwrap();
+    server.serve_task(task_json());
+    let plain = server.run(&["tasks", "get", TASK_ID]);
     assert!(!stdout(&plain).contains('\u{1b}'));
-    let forced = rebyte_at(&server.base())
-        .args(["tasks", "get", TASK_ID, "--color", "always"])
-        .output()
-        .unwrap();
+    let forced = server.run(&["tasks", "get", TASK_ID, "--color", "always"]);
     let text = stdout(&forced);
     assert!(text.contains("\u{1b}[32mcompleted"), "{text}");
     // Without the escapes, the two are the same text.
@@ -515,15 +466,8 @@ fn service_text_cannot_drive_the_terminal() {
     task["title"] = json!("\u{1b}]0;pwned\u{7}Summarise\u{8}\u{8} the README");
     task["finalResult"] = json!("line one\n\u{1b}[2J\u{1b}[31mline two\u{1b}[0m\r\tend");
     task["status"] = json!("completed\u{1b}[8m");
-    server.mount(
-        Mock::given(method("GET"))
-            .and(path(format!("/v1/tasks/{TASK_ID}")))
-            .respond_with(ResponseTemplate::new(200).set_body_json(task)),
-    );
-    let output = rebyte_at(&server.base())
-        .args(["tasks", "get", TASK_ID, "--color", "always"])
-        .output()
-        .unwrap();
+    server.serve_task(task);
+    let output = server.run(&["tasks", "get", TASK_ID, "--color", "always"]);
     assert!(output.status.success(), "{}", stderr(&output));
     let text = stdout(&output);
     // Only this program's own styling is left: SGR sequences it wrote.
@@ -552,14 +496,12 @@ fn service_text_cannot_drive_the_terminal() {
 #[test]
 fn ctrl_c_while_creating_says_the_task_may_exist() {
     let server = Server::start();
-    server.mount(
-        Mock::given(method("POST"))
-            .and(path("/v1/tasks"))
-            .respond_with(
-                ResponseTemplate::new(201)
-                    .set_delay(std::time::Duration::from_secs(60))
-                    .set_body_json(json!({})),
-            ),
+    server.answer(
+        "POST",
+        "/v1/tasks",
+        ResponseTemplate::new(201)
+            .set_delay(std::time::Duration::from_secs(60))
+            .set_body_json(json!({})),
     );
     for command in [&["run", "--wait"][..], &["tasks", "create"]] {
         let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("rebyte"))
