@@ -534,34 +534,17 @@ mod tests {
     #[test]
     fn relative_times() {
         let now = ts("2026-02-09T10:30:00.000Z").to_offset_date_time();
-        assert_eq!(
-            relative_time(&ts("2026-02-09T10:29:58.000Z"), now),
-            "just now"
-        );
-        assert_eq!(
-            relative_time(&ts("2026-02-09T10:29:30.000Z"), now),
-            "30 s ago"
-        );
-        assert_eq!(
-            relative_time(&ts("2026-02-09T10:27:00.000Z"), now),
-            "3 min ago"
-        );
-        assert_eq!(
-            relative_time(&ts("2026-02-09T08:30:00.000Z"), now),
-            "2 h ago"
-        );
-        assert_eq!(
-            relative_time(&ts("2026-02-08T10:30:00.000Z"), now),
-            "1 day ago"
-        );
-        assert_eq!(
-            relative_time(&ts("2026-02-01T10:30:00.000Z"), now),
-            "8 days ago"
-        );
-        assert_eq!(
-            relative_time(&ts("2026-02-09T10:40:00.000Z"), now),
-            "in 10 min"
-        );
+        for (then, expected) in [
+            ("2026-02-09T10:29:58.000Z", "just now"),
+            ("2026-02-09T10:29:30.000Z", "30 s ago"),
+            ("2026-02-09T10:27:00.000Z", "3 min ago"),
+            ("2026-02-09T08:30:00.000Z", "2 h ago"),
+            ("2026-02-08T10:30:00.000Z", "1 day ago"),
+            ("2026-02-01T10:30:00.000Z", "8 days ago"),
+            ("2026-02-09T10:40:00.000Z", "in 10 min"),
+        ] {
+            assert_eq!(relative_time(&ts(then), now), expected, "{then}");
+        }
     }
 
     #[test]
