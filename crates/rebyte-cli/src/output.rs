@@ -343,6 +343,12 @@ pub fn task(task: &Task, now: OffsetDateTime) -> String {
             ));
         }
     }
+    push_result(&mut text, task);
+    text
+}
+
+/// Appends the agent's final answer, when the task has one, under a `Result` heading.
+fn push_result(text: &mut String, task: &Task) {
     if let Some(result) = &task.final_result {
         text.push_str(&format!(
             "\n{}\n{}",
@@ -350,7 +356,6 @@ pub fn task(task: &Task, now: OffsetDateTime) -> String {
             indent(&plain(result))
         ));
     }
-    text
 }
 
 /// Text from the service (a result, a title) made safe for a terminal: escape sequences
@@ -500,13 +505,7 @@ pub fn outcome(task: &Task, min_width: usize) -> String {
         &[("Status", state), ("Title", clip(&task.title, 200))],
         min_width,
     );
-    if let Some(result) = &task.final_result {
-        text.push_str(&format!(
-            "\n{}\n{}",
-            paint(BOLD, "Result"),
-            indent(&plain(result))
-        ));
-    }
+    push_result(&mut text, task);
     text
 }
 
